@@ -1,0 +1,28 @@
+"""seq2seq_lab: learn the hyperparameters of recurrent seq2seq networks by moving sliders.
+
+Module map (one idea each; a lesson's curve is one call into one of these):
+
+- ``config``: ``Seq2SeqConfig``, every hyperparameter under its SageMaker name; ``describe()``
+- ``data``: ``make_task``, offline generated tasks, vocabularies, padded batches
+- ``models`` / ``attention``: the encoder-decoder and its attention scorers
+- ``schedules``: ``learning_rate_at``, pure functions of the step
+- ``training``: ``train``, the only training loop, returning a ``History`` (``history``)
+- ``presets``: the named settings each lesson and its tests share
+- ``plots``: draws Histories on matplotlib Axes
+- ``cli``: ``seq2seq-lab train`` / ``describe``
+"""
+from .config import ConfigError, Seq2SeqConfig, describe
+from .data import Task, make_task, task_names
+from .history import History
+from .i18n import get_language, set_language
+from .models import build_model, count_parameters
+from .presets import preset, preset_names
+from .schedules import learning_rate_at
+from .training import evaluate, train
+
+__all__ = [
+    "ConfigError", "Seq2SeqConfig", "describe", "Task", "make_task", "task_names", "History",
+    "get_language", "set_language", "build_model", "count_parameters", "preset",
+    "preset_names", "learning_rate_at", "evaluate", "train",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,367 @@
+"""Offline, seeded sequence-to-sequence tasks: vocabularies, splits and padded batches.
+
+Lessons: all (01-05 use ``reverse``, 06 adds ``noise`` and small ``train_size``, 07 ``recall``,
+08 ``dates`` and ``numbers``).
+
+Every example is generated from a seed, so a lesson never downloads anything and the same seed
+gives the same data on every machine.  Splits are drawn from distinct sources, so validation
+measures generalisation rather than memory.  ``noise`` corrupts a fraction of *training*
+targets only: the model can fit those only by memorising them, which is what overfitting is.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import random
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import torch
+
+from .i18n import t
+
+PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
+SPECIALS = (PAD, BOS, EOS, UNK)
+PAD_ID, BOS_ID, EOS_ID, UNK_ID = range(4)
+
+
+class Vocabulary:
+    """Token <-> id; ids 0-3 are PAD, BOS, EOS, UNK in every vocabulary."""
+
+    def __init__(self, tokens):
+        self.tokens = list(SPECIALS) + sorted(set(tokens) - set(SPECIALS))
+        self.index = {token: i for i, token in enumerate(self.tokens)}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def encode(self, tokens) -> list[int]:
+        return [self.index.get(token, UNK_ID) for token in tokens]
+
+    def decode(self, ids, stop_at_eos: bool = True) -> list[str]:
+        """Tokens for ``ids``, dropping PAD and BOS and ending at the first EOS."""
+        out = []
+        for i in ids:
+            i = int(i)
+            if i == EOS_ID and stop_at_eos:
+                break
+            if i not in (PAD_ID, BOS_ID):
+                out.append(self.tokens[i])
+        return out
+
+
+@dataclass
+class Batch:
+    """One padded batch.  ``target_in`` starts with BOS, ``target_out`` ends with EOS."""
+
+    source: torch.Tensor            # batch x source_time, PAD_ID beyond each length
+    source_lengths: torch.Tensor    # batch
+    target_in: torch.Tensor         # batch x target_time
+    target_out: torch.Tensor        # batch x target_time
+
+    def to(self, device) -> "Batch":
+        return Batch(*(x.to(device) for x in (self.source, self.source_lengths, self.target_in,
+                                               self.target_out)))
+
+    @property
+    def num_tokens(self) -> int:
+        return int((self.target_out != PAD_ID).sum())
+
+
+@dataclass
+class Split:
+    """One split as token lists and as padded tensors (built once, sliced per batch)."""
+
+    pairs: list[tuple[list[str], list[str]]]
+    source: torch.Tensor
+    source_lengths: torch.Tensor
+    target_in: torch.Tensor
+    target_out: torch.Tensor
+    target_lengths: torch.Tensor  # including EOS
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+@dataclass
+class Task:
+    """A generated task: three disjoint splits and the two vocabularies."""
+
+    name: str
+    options: dict            # the make_task arguments, for provenance
+    source_vocab: Vocabulary
+    target_vocab: Vocabulary
+    splits: dict[str, Split] = field(repr=False)
+
+    @property
+    def train(self) -> Split:
+        return self.splits["train"]
+
+    @property
+    def validation(self) -> Split:
+        return self.splits["validation"]
+
+    @property
+    def test(self) -> Split:
+        return self.splits["test"]
+
+    def batches(self, split: str = "train", batch_size: int = 64, shuffle: bool = False,
+                generator: torch.Generator | None = None, max_source_len: int | None = None,
+                max_target_len: int | None = None) -> Iterator[Batch]:
+        """Padded batches of ``split``; the last may be smaller.  Shuffling uses ``generator``.
+
+        Each batch is trimmed to its own longest sequence, so short batches cost less; the
+        ``max_*_len`` limits (SageMaker's ``max_seq_len_source/target``) cut longer sequences.
+        """
+        data = self.splits[split]
+        order = torch.randperm(len(data), generator=generator) if shuffle else torch.arange(len(data))
+        for start in range(0, len(data), batch_size):
+            rows = order[start:start + batch_size]
+            source_lengths = data.source_lengths[rows]
+            target_lengths = data.target_lengths[rows]
+            if max_source_len:
+                source_lengths = source_lengths.clamp(max=max_source_len)
+            if max_target_len:
+                target_lengths = target_lengths.clamp(max=max_target_len)
+            source_time, target_time = int(source_lengths.max()), int(target_lengths.max())
+            source = data.source[rows, :source_time]
+            if max_source_len:  # a cut sequence must not keep tokens beyond its new length
+                source = source.masked_fill(_beyond(source_lengths, source_time), PAD_ID)
+            target_out = data.target_out[rows, :target_time]
+            if max_target_len:
+                target_out = target_out.masked_fill(_beyond(target_lengths, target_time), PAD_ID)
+            yield Batch(source, source_lengths, data.target_in[rows, :target_time], target_out)
+
+    def batches_per_epoch(self, batch_size: int) -> int:
+        return -(-len(self.train) // batch_size)
+
+    def examples(self, split: str = "validation", n: int = 5) -> list[tuple[str, str]]:
+        """A few (source, target) strings, for showing a learner what the task is."""
+        return [(self.show(s, "source"), self.show(t_, "target")) for s, t_ in self.splits[split].pairs[:n]]
+
+    def show(self, tokens, side: str = "target") -> str:
+        """Tokens (or ids) as the text a person reads."""
+        vocab = self.source_vocab if side == "source" else self.target_vocab
+        if tokens and not isinstance(tokens[0], str):
+            tokens = vocab.decode(tokens)
+        joiner = " " if self.name == "numbers" and side == "source" else ""
+        return joiner.join(tokens)
+
+
+def _beyond(lengths: torch.Tensor, time: int) -> torch.Tensor:
+    return torch.arange(time).unsqueeze(0) >= lengths.unsqueeze(1)
+
+
+# ---- generators: each returns (source tokens, target tokens) from a random.Random ------------
+DIGITS = "0123456789"
+
+
+def _random_digits(rng: random.Random, seq_len: int) -> list[str]:
+    # Lengths vary from half to the full seq_len so that padding and masks matter.
+    length = rng.randint(max(1, (seq_len + 1) // 2), seq_len)
+    return [rng.choice(DIGITS) for _ in range(length)]
+
+
+def _reverse(rng, seq_len):
+    source = _random_digits(rng, seq_len)
+    return source, source[::-1]
+
+
+def _copy(rng, seq_len):
+    source = _random_digits(rng, seq_len)
+    return source, list(source)
+
+
+def _sort(rng, seq_len):
+    source = _random_digits(rng, seq_len)
+    return source, sorted(source)
+
+
+def _recall(rng, seq_len):
+    """Recall the first 3 tokens of a long sequence: the memory test of lesson 07.
+
+    The answer sits at the very start, so the encoder must carry it across every later step:
+    a long delay that vanilla RNNs cannot bridge (shared/PROBES.md).
+    """
+    source = [rng.choice(DIGITS) for _ in range(seq_len)]
+    return source, source[:3]
+
+
+def _add(rng, seq_len):
+    """``"37+5"`` -> ``"42"``: ``seq_len`` is the most digits of each operand."""
+    a = rng.randint(0, 10 ** rng.randint(1, seq_len) - 1)
+    b = rng.randint(0, 10 ** rng.randint(1, seq_len) - 1)
+    return list(f"{a}+{b}"), list(str(a + b))
+
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+_DATE_FORMATS = (
+    lambda y, m, d: f"{MONTHS[m - 1]} {d}, {y}",
+    lambda y, m, d: f"{d} {MONTHS[m - 1]} {y}",
+    lambda y, m, d: f"{MONTHS[m - 1][:3]} {d:02d} {y}",
+    lambda y, m, d: f"{d}.{m}.{y}",
+    lambda y, m, d: f"{m}/{d}/{y}",          # US order, as written in the US
+    lambda y, m, d: f"{y}{m:02d}{d:02d}",
+    lambda y, m, d: f"{d:02d}-{MONTHS[m - 1][:3]}-{y % 100:02d}",
+)
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _dates(rng, seq_len):
+    """Many written date formats -> ISO ``YYYY-MM-DD`` (``seq_len`` is unused)."""
+    year = rng.randint(1950, 2049)
+    month = rng.randint(1, 12)
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    day = rng.randint(1, _DAYS_IN_MONTH[month - 1] + (leap and month == 2))
+    written = rng.choice(_DATE_FORMATS)(year, month, day)
+    if "-" in written:  # two-digit years: 50-99 -> 19xx, 00-49 -> 20xx, so the answer is unique
+        year = int(written[-2:]) + (1900 if int(written[-2:]) >= 50 else 2000)
+    return list(written), list(f"{year:04d}-{month:02d}-{day:02d}")
+
+
+_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen")
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def english_words(n: int) -> list[str]:
+    """321 -> ['three', 'hundred', 'twenty-one'] (up to 999,999)."""
+    if n < 20:
+        return [_ONES[n]]
+    if n < 100:
+        return [_TENS[n // 10] + ("-" + _ONES[n % 10] if n % 10 else "")]
+    if n < 1000:
+        return [_ONES[n // 100], "hundred"] + (english_words(n % 100) if n % 100 else [])
+    return english_words(n // 1000) + ["thousand"] + (english_words(n % 1000) if n % 1000 else [])
+
+
+_KO_DIGITS = "영일이삼사오육칠팔구"
+_KO_UNITS = ("", "십", "백", "천")
+
+
+def korean_numerals(n: int) -> str:
+    """321 -> '삼백이십일'; a leading 1 before 십/백/천/만 is silent, as Koreans write it."""
+    if n == 0:
+        return "영"
+    if n >= 10000:
+        high, low = divmod(n, 10000)
+        return ("" if high == 1 else korean_numerals(high)) + "만" + (korean_numerals(low) if low else "")
+    out = ""
+    for position in range(3, -1, -1):
+        digit = n // 10 ** position % 10
+        if digit:
+            out += ("" if digit == 1 and position else _KO_DIGITS[digit]) + _KO_UNITS[position]
+    return out
+
+
+def _numbers(rng, seq_len):
+    """English number words -> Korean numerals; ``seq_len`` is the most digits (up to 6)."""
+    n = rng.randint(1, 10 ** rng.randint(1, min(seq_len, 6)) - 1)
+    words = []
+    for word in english_words(n):  # "twenty-one" -> "twenty", "one": fewer distinct tokens
+        words.extend(word.split("-"))
+    return words, list(korean_numerals(n))
+
+
+GENERATORS: dict[str, Callable] = {
+    "reverse": _reverse, "copy": _copy, "sort": _sort, "recall": _recall, "add": _add,
+    "dates": _dates, "numbers": _numbers,
+}
+DEFAULT_SEQ_LEN = {"reverse": 8, "copy": 8, "sort": 8, "recall": 30, "add": 3, "dates": 0,
+                   "numbers": 4}
+
+
+def _distinct_sources(name: str, seq_len: int) -> float:
+    """How many distinct sources a task can produce (an upper bound used for a clear error)."""
+    if name in ("reverse", "copy", "sort"):
+        return sum(10 ** n for n in range(max(1, (seq_len + 1) // 2), seq_len + 1))
+    if name == "recall":
+        return 10 ** seq_len
+    if name == "add":
+        return (10 ** seq_len) ** 2
+    if name == "numbers":
+        return 10 ** min(seq_len, 6) - 1
+    return 100 * 365 * len(_DATE_FORMATS)
+
+
+def task_names() -> tuple[str, ...]:
+    return tuple(GENERATORS)
+
+
+@functools.lru_cache(maxsize=32)  # a Task is never modified, so widgets can share it
+def make_task(name: str = "reverse", seq_len: int | None = None, train_size: int = 2000,
+              val_size: int = 500, test_size: int = 500, noise: float = 0.0, seed: int = 0) -> Task:
+    """Generate task ``name`` with disjoint train / validation / test splits.
+
+    :param seq_len: longest sequence (``add`` and ``numbers``: most digits); task default if None
+    :param noise: fraction of training pairs whose target is swapped with another's (0 to 1)
+    :param seed: the data seed; the same seed always gives the same task
+    """
+    if name not in GENERATORS:
+        close = difflib.get_close_matches(str(name), GENERATORS, n=1)
+        raise ValueError(t("unknown_task", name=name, choices=", ".join(GENERATORS),
+                           hint=t("did_you_mean", suggestion=close[0]) if close else ""))
+    seq_len = DEFAULT_SEQ_LEN[name] if seq_len is None else seq_len
+    for option, value, ok, rule in (
+            ("seq_len", seq_len, isinstance(seq_len, int) and 1 <= seq_len <= 200 or name == "dates", "1 .. 200"),
+            ("train_size", train_size, isinstance(train_size, int) and train_size >= 1, ">= 1"),
+            ("val_size", val_size, isinstance(val_size, int) and val_size >= 1, ">= 1"),
+            ("test_size", test_size, isinstance(test_size, int) and test_size >= 0, ">= 0"),
+            ("noise", noise, isinstance(noise, (int, float)) and 0 <= noise <= 1, "0 .. 1")):
+        if not ok:
+            raise ValueError(t("bad_task_option", name=option, rule=rule, value=value))
+    wanted = train_size + val_size + test_size
+    available = _distinct_sources(name, seq_len)
+    if wanted > 0.8 * available:  # beyond ~80% rejection sampling crawls; say so instead
+        raise ValueError(t("task_too_small", name=name, seq_len=seq_len, available=int(available),
+                           wanted=wanted))
+
+    rng = random.Random(f"{name}:{seq_len}:{seed}")
+    generate, seen, pairs = GENERATORS[name], set(), []
+    while len(pairs) < wanted:
+        source, target = generate(rng, seq_len)
+        key = tuple(source)
+        if key not in seen:  # distinct sources: no validation example was seen in training
+            seen.add(key)
+            pairs.append((source, target))
+    train = pairs[:train_size]
+    if noise:
+        train = _corrupt(train, noise, rng)
+    raw = {"train": train, "validation": pairs[train_size:train_size + val_size],
+           "test": pairs[train_size + val_size:]}
+    source_vocab = Vocabulary(tok for s, _ in pairs for tok in s)
+    target_vocab = Vocabulary(tok for _, t_ in pairs for tok in t_)
+    options = dict(seq_len=seq_len, train_size=train_size, val_size=val_size,
+                   test_size=test_size, noise=noise, seed=seed)
+    splits = {k: _tensorise(v, source_vocab, target_vocab) for k, v in raw.items()}
+    return Task(name, options, source_vocab, target_vocab, splits)
+
+
+def _corrupt(train, noise, rng):
+    """Swap the targets of a ``noise`` fraction of pairs among themselves (label noise)."""
+    chosen = sorted(rng.sample(range(len(train)), round(noise * len(train))))
+    targets = [train[i][1] for i in chosen]
+    rng.shuffle(targets)
+    train = list(train)
+    for i, target in zip(chosen, targets):
+        train[i] = (train[i][0], target)
+    return train
+
+
+def _tensorise(pairs, source_vocab: Vocabulary, target_vocab: Vocabulary) -> Split:
+    n = len(pairs)
+    source_time = max((len(s) for s, _ in pairs), default=1)
+    target_time = max((len(t_) for _, t_ in pairs), default=0) + 1  # + BOS or EOS
+    source = torch.full((n, source_time), PAD_ID, dtype=torch.long)
+    target_in = torch.full((n, target_time), PAD_ID, dtype=torch.long)
+    target_out = torch.full((n, target_time), PAD_ID, dtype=torch.long)
+    for row, (s, t_) in enumerate(pairs):
+        source[row, :len(s)] = torch.tensor(source_vocab.encode(s), dtype=torch.long)
+        ids = target_vocab.encode(t_)
+        target_in[row, :len(ids) + 1] = torch.tensor([BOS_ID] + ids, dtype=torch.long)
+        target_out[row, :len(ids) + 1] = torch.tensor(ids + [EOS_ID], dtype=torch.long)
+    source_lengths = torch.tensor([len(s) for s, _ in pairs], dtype=torch.long)
+    target_lengths = torch.tensor([len(t_) + 1 for _, t_ in pairs], dtype=torch.long)
+    return Split(pairs, source, source_lengths, target_in, target_out, target_lengths)

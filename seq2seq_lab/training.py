@@ -1,0 +1,277 @@
+"""The one training loop: ``train(config, task=..., seed=...) -> History``.
+
+Lessons: all; every curve in every lesson is a History made here.
+
+Read the sketch first; the real loop below adds the details (schedules, clipping, divergence,
+early stopping, stop requests, callbacks)::
+
+    model = build_model(config, ...)                     # weights seeded by ``seed``
+    for epoch in range(config.max_num_epochs):
+        for batch in task.batches("train", shuffle=True):
+            loss = cross_entropy(model(batch), batch.target_out)   # padding masked out
+            loss.backward(); optimizer.step()                      # one point of train_loss
+            every checkpoint_frequency_num_batches: evaluate()     # one point of val_loss
+
+The trainer never draws and never knows about widgets: it tells ``callbacks`` what happened
+(``on_batch_end``, ``on_evaluation_end``, ``on_run_end``, each given the History so far), and a
+widget or the CLI draws or prints from that.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Iterable, Protocol
+
+import torch
+from torch import nn
+
+from .config import Seq2SeqConfig
+from .data import EOS_ID, PAD_ID, Task, make_task
+from .history import History
+from .models import Seq2Seq, build_model, count_parameters
+from .schedules import learning_rate_at
+
+# A run counts as diverged once its smoothed loss is this many times its first loss: the
+# first loss is about ln(vocabulary size), what a model that guesses uniformly scores, so
+# three times that is far worse than knowing nothing, and training rarely comes back from it.
+DIVERGENCE_FACTOR = 3.0
+SMOOTHING = 0.9       # EMA weight of the divergence monitor (debiased, as fastai's AvgSmoothLoss)
+EVAL_BATCH_SIZE = 500  # validation is scored in big batches: no gradients, so memory is cheap
+
+
+class Callback(Protocol):
+    """What a trainer tells its watchers; every method is optional."""
+
+    def on_batch_end(self, history: History) -> None: ...
+    def on_evaluation_end(self, history: History) -> None: ...
+    def on_run_end(self, history: History) -> None: ...
+
+
+def as_config(config: Seq2SeqConfig | dict | None) -> Seq2SeqConfig:
+    """Accept a config, a dict of overrides, or None (the defaults)."""
+    if config is None:
+        return Seq2SeqConfig()
+    if isinstance(config, dict):
+        return Seq2SeqConfig.from_dict(config)
+    return config
+
+
+def resolve_task(task: Task | str, task_options: dict | None = None) -> Task:
+    """A Task, or a task name built with ``task_options`` (seq_len, train_size, noise, ...)."""
+    if isinstance(task, Task):
+        return task
+    return make_task(task, **(task_options or {}))
+
+
+def total_steps(config: Seq2SeqConfig, task: Task) -> int:
+    """Batches the run will take unless it stops early: epochs, capped by max_num_batches."""
+    steps = config.max_num_epochs * task.batches_per_epoch(config.batch_size)
+    return min(steps, config.max_num_batches) if config.max_num_batches else steps
+
+
+def make_optimizer(model: nn.Module, config: Seq2SeqConfig) -> torch.optim.Optimizer:
+    """The ``optimizer_type`` with its settings; the rate is set per batch by the schedule."""
+    params, lr, decay = model.parameters(), config.learning_rate, config.weight_decay
+    if config.optimizer_type == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=decay)
+    if config.optimizer_type == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=config.momentum, weight_decay=decay)
+    return torch.optim.Adam(params, lr=lr, weight_decay=decay)
+
+
+def sequence_loss(logits: torch.Tensor, target_out: torch.Tensor, label_smoothing: float = 0.0,
+                  reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy per real target token; padding is masked so short targets are not rewarded."""
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1),
+                                       ignore_index=PAD_ID, label_smoothing=label_smoothing,
+                                       reduction=reduction)
+
+
+@torch.no_grad()
+def evaluate(model: Seq2Seq, task: Task, config: Seq2SeqConfig, split: str = "validation",
+             device: torch.device | str = "cpu") -> dict[str, float]:
+    """Loss, token accuracy and exact match over the *whole* split (token-weighted).
+
+    The loss is teacher-forced, the same quantity as the training loss, so the two curves are
+    comparable; accuracy and exact match come from greedy decoding, what the model really
+    outputs when nobody gives it the previous answer.
+    """
+    was_training = model.training
+    model.eval()
+    loss_sum, tokens, correct, exact, sequences = 0.0, 0, 0, 0, 0
+    hypotheses, references = [], []
+    for batch in task.batches(split, EVAL_BATCH_SIZE, max_source_len=config.max_seq_len_source,
+                              max_target_len=config.max_seq_len_target + 1):
+        batch = batch.to(device)
+        logits, _ = model(batch.source, batch.source_lengths, batch.target_in)
+        loss_sum += float(sequence_loss(logits, batch.target_out, reduction="sum"))
+        target_time = batch.target_out.shape[1]
+        predicted, _ = model.greedy_decode(batch.source, batch.source_lengths, target_time)
+        predicted = _after_eos_to_pad(predicted)
+        if predicted.shape[1] < target_time:
+            predicted = nn.functional.pad(predicted, (0, target_time - predicted.shape[1]), value=PAD_ID)
+        real = batch.target_out != PAD_ID
+        hits = (predicted == batch.target_out) & real
+        tokens += int(real.sum())
+        correct += int(hits.sum())
+        exact += int((hits | ~real).all(1).sum())
+        sequences += batch.source.shape[0]
+        if config.optimized_metric == "bleu":
+            hypotheses += [task.target_vocab.decode(row) for row in predicted.tolist()]
+            references += [task.target_vocab.decode(row) for row in batch.target_out.tolist()]
+    if was_training:
+        model.train()
+    scores = {"val_loss": loss_sum / tokens, "val_accuracy": correct / tokens,
+              "val_exact": exact / sequences}
+    if config.optimized_metric == "bleu":
+        scores["val_bleu"] = corpus_bleu(hypotheses, references)
+    return scores
+
+
+def _after_eos_to_pad(tokens: torch.Tensor) -> torch.Tensor:
+    """Everything after a sequence's first EOS becomes PAD (the model stopped there)."""
+    after = (tokens == EOS_ID).long().cumsum(1) - (tokens == EOS_ID).long() > 0
+    return tokens.masked_fill(after, PAD_ID)
+
+
+def corpus_bleu(hypotheses: list[list[str]], references: list[list[str]]) -> float:
+    """Corpus BLEU (0-100) over token lists, computed by sacrebleu as everyone reports it."""
+    import sacrebleu  # imported here: only runs with optimized_metric = bleu need it
+    result = sacrebleu.corpus_bleu([" ".join(h) for h in hypotheses],
+                                   [[" ".join(r) for r in references]], tokenize="none")
+    return float(result.score)
+
+
+class _DivergenceMonitor:
+    """Debiased EMA of the loss, compared with the first loss (see DIVERGENCE_FACTOR)."""
+
+    def __init__(self):
+        self.first, self.average, self.count = None, 0.0, 0
+
+    def diverged(self, loss: float) -> bool:
+        if not math.isfinite(loss):
+            return True
+        self.first = loss if self.first is None else self.first
+        self.count += 1
+        self.average = SMOOTHING * self.average + (1 - SMOOTHING) * loss
+        smoothed = self.average / (1 - SMOOTHING ** self.count)
+        return smoothed > DIVERGENCE_FACTOR * self.first
+
+
+def _better(metric: str, new: float, best: float | None) -> bool:
+    if best is None:
+        return True
+    return new < best if metric == "perplexity" else new > best
+
+
+def _metric_value(metric: str, scores: dict) -> float:
+    return {"perplexity": scores["val_loss"], "accuracy": scores["val_accuracy"],
+            "bleu": scores.get("val_bleu", 0.0)}[metric]
+
+
+def _notify(callbacks: Iterable, event: str, history: History) -> None:
+    for callback in callbacks:
+        method = getattr(callback, event, None)
+        if method is not None:
+            method(history)
+
+
+def train(config: Seq2SeqConfig | dict | None = None, task: Task | str = "reverse", seed: int = 0,
+          callbacks: Iterable = (), stop_event: threading.Event | None = None,
+          device: str | torch.device | None = None, task_options: dict | None = None) -> History:
+    """Train a fresh model and return everything it recorded.
+
+    :param config: a Seq2SeqConfig, a dict of hyperparameters, or None for the defaults
+    :param task: a Task or a task name (``reverse``, ``copy``, ``sort``, ``recall``, ``add``,
+        ``dates``, ``numbers``), built with ``task_options``
+    :param seed: seeds the weights, the batch order and dropout; same config + seed gives a
+        bit-identical History on CPU
+    :param callbacks: objects with any of ``on_batch_end``, ``on_evaluation_end``,
+        ``on_run_end``; each gets the History so far
+    :param stop_event: set it (from another thread) to stop within one batch
+    :param device: ``"cpu"``, ``"cuda"``, ...; default CUDA when present
+    """
+    config = as_config(config)
+    task = resolve_task(task, task_options)
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    callbacks = list(callbacks)
+    start = time.perf_counter()
+    # fork_rng: seeding here must not change the random numbers of the caller's own code.
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        model = build_model(config, len(task.source_vocab), len(task.target_vocab)).to(device)
+        history = History(config=config, seed=seed, task=task.name, task_options=dict(task.options),
+                          batches_per_epoch=task.batches_per_epoch(config.batch_size),
+                          num_parameters=count_parameters(model), device=str(device),
+                          label=config.label(), model=model)
+        _run(model, task, config, history, callbacks, stop_event, device, seed)
+    model.eval()
+    history.wall_time = time.perf_counter() - start
+    _notify(callbacks, "on_run_end", history)
+    return history
+
+
+def _run(model, task, config, history, callbacks, stop_event, device, seed) -> None:
+    optimizer = make_optimizer(model, config)
+    order = torch.Generator().manual_seed(seed)  # batch order: its own stream, same every run
+    steps = total_steps(config, task)
+    monitor, best, since_best, plateau_factor, plateau_wait = _DivergenceMonitor(), None, 0, 1.0, 0
+    step = 0
+    model.train()
+    for epoch in range(config.max_num_epochs):
+        for batch in task.batches("train", config.batch_size, shuffle=True, generator=order,
+                                  max_source_len=config.max_seq_len_source,
+                                  max_target_len=config.max_seq_len_target + 1):
+            if stop_event is not None and stop_event.is_set():
+                history.stopped_by_user = True
+                return
+            batch = batch.to(device)
+            rate = learning_rate_at(step, config, steps) * plateau_factor
+            for group in optimizer.param_groups:
+                group["lr"] = rate
+            logits, _ = model(batch.source, batch.source_lengths, batch.target_in)
+            loss = sequence_loss(logits, batch.target_out, config.label_smoothing)
+            value = loss.item()  # the one CPU-GPU sync per batch: the monitor needs the number
+            if monitor.diverged(value):
+                # Stop cleanly: a NaN or exploding loss is a result to show, not an exception.
+                history.diverged, history.diverged_step = True, step + 1
+                if math.isfinite(value):
+                    history.train_loss.append(value)
+                    history.lrs.append(rate)
+                    _notify(callbacks, "on_batch_end", history)
+                return
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.clip_gradient > 0:  # rescales, keeping the direction: tames rare spikes
+                nn.utils.clip_grad_norm_(model.parameters(), config.clip_gradient)
+            optimizer.step()
+            step += 1
+            history.train_loss.append(value)
+            history.lrs.append(rate)
+            history.epochs = step / history.batches_per_epoch
+            _notify(callbacks, "on_batch_end", history)
+
+            if step % config.checkpoint_frequency_num_batches == 0 or step == steps:
+                scores = evaluate(model, task, config, "validation", device)
+                history.eval_steps.append(step)
+                for name, score in scores.items():
+                    getattr(history, name).append(score)
+                metric = _metric_value(config.optimized_metric, scores)
+                if _better(config.optimized_metric, metric, best):
+                    best, since_best, plateau_wait = metric, 0, 0
+                    history.best_step = step
+                else:
+                    since_best += 1
+                    plateau_wait += 1
+                    if (config.lr_scheduler_type == "plateau_reduce"
+                            and plateau_wait >= config.plateau_reduce_lr_threshold):
+                        plateau_factor *= config.plateau_reduce_lr_factor
+                        plateau_wait = 0
+                _notify(callbacks, "on_evaluation_end", history)
+                patience = config.early_stopping_patience
+                if patience and since_best >= patience and history.epochs >= config.min_num_epochs:
+                    history.stopped_early = True
+                    return
+            if step >= steps:
+                return
