@@ -1,0 +1,141 @@
+"""``seq2seq-lab``: train from the shell with the same names as the sliders, or print the table.
+
+Lessons: 00 (``seq2seq-lab describe``); any lesson's run can be repeated from a terminal.
+
+    seq2seq-lab train --learning_rate 0.01 --rnn_cell_type gru --task reverse --out runs/lr
+    seq2seq-lab describe --language ko
+
+Every config field is a flag of the same name; values are checked by ``Seq2SeqConfig``, so a
+bad flag or value exits with status 2 and the config's own message, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import ConfigError, Seq2SeqConfig, describe
+from .data import task_names
+from .i18n import set_language
+
+
+class LogCallback:
+    """The classic SageMaker-style log lines plus a tqdm progress bar."""
+
+    def __init__(self, total: int, batches_per_epoch: int, log_every: int, stream=None):
+        from tqdm import tqdm  # imported here: only the CLI draws a progress bar
+        stream = stream or sys.stderr  # looked up now, so a redirected stderr is honoured
+        self.bar = tqdm(total=total, unit="batch", file=stream, leave=False, dynamic_ncols=True)
+        self.batches_per_epoch, self.log_every, self.stream = batches_per_epoch, log_every, stream
+
+    def on_batch_end(self, history) -> None:
+        self.bar.update(history.steps - self.bar.n)
+        step = history.steps
+        if step % self.log_every == 0:
+            epoch, batch = divmod(step - 1, self.batches_per_epoch)
+            self.bar.write(f"Epoch {epoch + 1}, Batch {batch + 1}, Training Error: "
+                           f"{history.train_loss[-1]:.4f}", file=self.stream)
+
+    def on_evaluation_end(self, history) -> None:
+        self.bar.write(f"Step {history.eval_steps[-1]}, Validation Error: {history.val_loss[-1]:.4f}, "
+                       f"Token Accuracy: {history.val_accuracy[-1]:.4f}, "
+                       f"Exact Match: {history.val_exact[-1]:.4f}", file=self.stream)
+
+    def on_run_end(self, history) -> None:
+        self.bar.close()
+
+
+def _train_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seq2seq-lab train", description="Train one model.",
+                                     allow_abbrev=False)
+    parser.add_argument("--task", default="reverse", help=f"one of: {', '.join(task_names())}")
+    parser.add_argument("--seq_len", type=int, default=None, help="task sequence length")
+    parser.add_argument("--train_size", type=int, default=2000)
+    parser.add_argument("--noise", type=float, default=0.0, help="fraction of noisy training targets")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--config", help="YAML or JSON file of hyperparameters (flags win)")
+    parser.add_argument("--out", help="folder for history.csv, curves.png and config.yaml")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if present)")
+    parser.add_argument("--log_every", type=int, default=5, help="batches between log lines")
+    for name, meta in Seq2SeqConfig.fields().items():
+        # Strings on purpose: Seq2SeqConfig converts and checks them, with its own messages.
+        parser.add_argument(f"--{name}", metavar=meta["type"].__name__.upper(), help=meta["en"])
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"seq2seq-lab: error: {message}", file=sys.stderr)
+    return 2
+
+
+def train_command(argv: list[str]) -> int:
+    parser = _train_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        name = unknown[0].lstrip("-").split("=")[0]
+        try:
+            Seq2SeqConfig.from_dict({name: None})
+        except ConfigError as error:  # "unknown hyperparameter 'lerning_rate': did you mean ..."
+            return _fail(str(error))
+        return _fail(f"unexpected argument {unknown[0]!r}")
+    values = {name: getattr(args, name) for name in Seq2SeqConfig.fields()
+              if getattr(args, name) is not None}
+    try:
+        base = Seq2SeqConfig.from_file(args.config) if args.config else Seq2SeqConfig()
+        config = base.replace(**values)
+    except ConfigError as error:
+        return _fail(str(error))
+
+    from .training import resolve_task, total_steps, train  # torch import only when training
+    task_options = {"seq_len": args.seq_len, "train_size": args.train_size, "noise": args.noise}
+    try:
+        task = resolve_task(args.task, task_options)
+    except ValueError as error:
+        return _fail(str(error))
+    log = LogCallback(total_steps(config, task), task.batches_per_epoch(config.batch_size),
+                      max(1, args.log_every))
+    history = train(config, task=task, seed=args.seed, callbacks=[log], device=args.device)
+    ending = ("diverged at step {}".format(history.diverged_step) if history.diverged
+              else "stopped early" if history.stopped_early else "finished")
+    print(f"{ending}: {history.steps} batches in {history.wall_time:.1f} s; final validation loss "
+          f"{history.final('val_loss'):.4f}, token accuracy {history.final('val_accuracy'):.4f}")
+    if args.out:
+        from .plots import plot_histories, to_png
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        history.to_csv(out / "history.csv")
+        config.to_file(out / "config.yaml")
+        (out / "curves.png").write_bytes(to_png(plot_histories([history], title=history.label)))
+        print(f"wrote {out / 'history.csv'}, {out / 'curves.png'}, {out / 'config.yaml'}")
+    return 0
+
+
+def describe_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="seq2seq-lab describe",
+                                     description="Print every hyperparameter: ours vs SageMaker's.")
+    parser.add_argument("--language", choices=("en", "ko"), default=None)
+    parser.add_argument("--kind", choices=("training", "architecture"), default=None)
+    args = parser.parse_args(argv)
+    if args.language:
+        set_language(args.language)
+    print(describe(kind=args.kind))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    commands = {"train": train_command, "describe": describe_command}
+    if not argv or argv[0] not in commands:
+        print("usage: seq2seq-lab {train,describe} [options]   (--help after a command for more)",
+              file=sys.stderr)
+        return 2
+    try:
+        return commands[argv[0]](argv[1:])
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `seq2seq-lab describe | head` closed the pipe: not an error
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+import subprocess
+import sys
+
+import pytest
+
+from seq2seq_lab import History
+from seq2seq_lab.cli import main
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--lerning_rate", "0.1"], "did you mean learning_rate"),
+    (["train", "--learning_rate", "20"], "learning_rate must be between"),
+    (["train", "--rnn_cell_type", "cnn"], "must be one of rnn, gru, lstm"),
+    (["train", "--batch_size", "many"], "batch_size must be a whole number"),
+    (["train", "--task", "revers"], "did you mean reverse"),
+    (["nonsense"], "usage"),
+])
+def test_bad_flags_exit_2_with_the_config_message(argv, message, capsys):
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error
+
+
+def test_train_logs_classic_lines_and_writes_outputs(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "--task", "copy", "--seq_len", "5", "--train_size", "200", "--max_num_batches", "8",
+                 "--checkpoint_frequency_num_batches", "4", "--rnn_num_hidden", "16", "--log_every", "2",
+                 "--out", str(out)])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "Epoch 1, Batch 2, Training Error: " in captured.err
+    assert "Validation Error" in captured.err and "finished: 8 batches" in captured.out
+    history = History.from_csv(out / "history.csv")
+    assert history.steps == 8 and history.config.rnn_num_hidden == 16 and history.task == "copy"
+    assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert "rnn_num_hidden: 16" in (out / "config.yaml").read_text()
+
+
+def test_config_file_with_flag_override(tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text("rnn_num_hidden: 12\nmax_num_batches: 2\n")
+    assert main(["train", "--config", str(tmp_path / "c.yaml"), "--max_num_batches", "3",
+                 "--train_size", "100", "--out", str(tmp_path / "o")]) == 0
+    history = History.from_csv(tmp_path / "o" / "history.csv")
+    assert history.steps == 3 and history.config.rnn_num_hidden == 12
+
+
+def test_describe_prints_the_table_in_both_languages():
+    english = subprocess.run([sys.executable, "-m", "seq2seq_lab.cli", "describe"], capture_output=True,
+                             text=True, check=True).stdout
+    assert "rnn_num_hidden" in english and "1024" in english and "SageMaker" in english
+    korean = subprocess.run([sys.executable, "-m", "seq2seq_lab.cli", "describe", "--language", "ko"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "학습률" in korean or "보폭" in korean
