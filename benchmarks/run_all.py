@@ -4,8 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-here = Path(__file__).resolve().parent
-failed = [script.name for script in sorted(here.glob("bench_*.py"))
-          if subprocess.run([sys.executable, script.name, "--write"], cwd=here).returncode != 0]
+root = Path(__file__).resolve().parents[1]
+failed = [script.name for script in sorted((root / "benchmarks").glob("bench_*.py"))
+          if subprocess.run([sys.executable, str(script.relative_to(root)), "--write"],
+                            cwd=root).returncode != 0]
 if failed:
     sys.exit(f"benchmarks failed: {', '.join(failed)}")
