@@ -121,3 +121,13 @@ def test_a_task_name_with_options_and_a_dict_config_work():
     history = train({"max_num_batches": 3, "rnn_num_hidden": 16}, task="sort",
                     task_options={"train_size": 100, "val_size": 20})
     assert history.task == "sort" and history.task_options["train_size"] == 100 and history.steps == 3
+
+
+def test_device_is_recorded_and_cuda_is_used_when_present():
+    import torch
+    history = train(Seq2SeqConfig(max_num_batches=2, **SMALL), task=COPY, device="cpu")
+    assert history.device == "cpu" and next(history.model.parameters()).device.type == "cpu"
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device here: the CUDA path runs only where one is present")
+    on_gpu = train(Seq2SeqConfig(max_num_batches=2, **SMALL), task=COPY)
+    assert on_gpu.device.startswith("cuda") and next(on_gpu.model.parameters()).is_cuda
