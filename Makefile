@@ -5,8 +5,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FIRST_LESSON := notebooks/00_parameters_vs_hyperparameters.ipynb
+# Browser tests (tests/browser/: every lesson in JupyterLab, and the app mode, in headless
+# Debian Chromium driven by Playwright).  `make test BROWSER=0` skips them explicitly.
+BROWSER ?= 1
+# `make demo LESSON=01`: a lesson as a classroom app (Voila, no code, projector mode).
+LESSON  ?= 01
 
-.PHONY: install lab test test-fast bench clean
+.PHONY: install lab test test-fast bench clean demo browser-deps
 
 $(STAMP): pyproject.toml Makefile scripts/jupyter_overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,11 +29,20 @@ install: $(STAMP)
 lab: install
 	$(BIN)/jupyter lab $(FIRST_LESSON)
 
-# Every test: library units, lesson claims, notebooks under nbval (fast mode).
-test: install
-	$(BIN)/python -m pytest -p no:cacheprovider tests
+# Debian's chromium for the browser tests, apt-get installed when missing (as root, as in CI).
+browser-deps:
+ifneq ($(BROWSER),0)
+	scripts/ensure_chromium.sh
+endif
+
+# Every test: library units, lesson claims, lessons in a browser, notebooks under nbval (fast mode).
+test: install browser-deps
+	SEQ2SEQ_LAB_BROWSER=$(BROWSER) $(BIN)/python -m pytest -p no:cacheprovider tests
 	SEQ2SEQ_LAB_FAST=1 $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 		--nbval-current-env --nbval-cell-timeout=300 notebooks
+
+demo: install
+	$(BIN)/python scripts/demo.py $(LESSON)
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

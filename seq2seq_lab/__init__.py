@@ -9,6 +9,10 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``training``: ``train``, the only training loop, returning a ``History`` (``history``)
 - ``presets``: the named settings each lesson and its tests share
 - ``plots``: draws Histories on matplotlib Axes
+- ``lr_finder`` (``lr_find``), ``compare`` (+ ``ensemble``), ``diagnose``: the range test,
+  side-by-side runs trained as one batched model, and plain-language verdicts on curves
+- ``widgets`` (``Lab``) / ``compare_widget`` (``Compare``): live training widgets for lessons,
+  built on ``controls``, ``panel``, ``live``, ``lab_figure`` and ``exports``
 - ``cli``: ``seq2seq-lab train`` / ``describe``
 """
 from .config import ConfigError, Seq2SeqConfig, describe
@@ -19,10 +23,27 @@ from .models import build_model, count_parameters
 from .presets import preset, preset_names
 from .schedules import learning_rate_at
 from .training import evaluate, train
+from .compare import compare
+from .diagnose import Diagnosis, diagnose
+from .lr_finder import LRFinderResult, lr_find
 
 __all__ = [
     "ConfigError", "Seq2SeqConfig", "describe", "Task", "make_task", "task_names", "History",
     "get_language", "set_language", "build_model", "count_parameters", "preset",
     "preset_names", "learning_rate_at", "evaluate", "train",
 ]
+__all__ += ["Lab", "Compare"]
+__all__ += ["compare", "diagnose", "Diagnosis", "lr_find", "LRFinderResult"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # The widgets need ipywidgets (the ``lab`` extra): imported on first use, so the CLI and
+    # plain ``train()`` work without it.
+    if name == "Lab":
+        from .widgets import Lab
+        return Lab
+    if name == "Compare":
+        from .compare_widget import Compare
+        return Compare
+    raise AttributeError(f"module 'seq2seq_lab' has no attribute {name!r}")

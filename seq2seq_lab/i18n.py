@@ -9,6 +9,7 @@ first use from the locale (``LANG``/``LC_ALL`` starting with ``ko``), never at i
 from __future__ import annotations
 
 import os
+import string
 
 LANGUAGES = ("en", "ko")
 _state: dict[str, str] = {}
@@ -29,11 +30,26 @@ def get_language() -> str:
     return _state["language"]
 
 
+class _PluralFormatter(string.Formatter):
+    """``str.format`` plus one spec for English plurals: ``{count:plural=run/runs}`` gives
+    "1 run", "0 runs", "2 runs".  A catalogue entry then says the count once and cannot get
+    the noun wrong ("1 evaluations" read as a bug to learners); Korean needs no plural."""
+
+    def format_field(self, value, format_spec: str) -> str:
+        if format_spec.startswith("plural="):
+            singular, plural = format_spec.removeprefix("plural=").split("/")
+            return f"{value} {singular if value == 1 else plural}"
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _PluralFormatter()
+
+
 def t(key: str, language: str | None = None, **values) -> str:
     """The text for ``key`` in ``language`` (default: the current one), filled with ``values``."""
     entry = MESSAGES[key]
     text = entry.get(language or get_language()) or entry["en"]
-    return text.format(**values) if values else text
+    return _FORMATTER.format(text, **values) if values else text
 
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -73,7 +89,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "알 수 없는 과제 '{name}'{hint}; 가능한 과제: {choices}",
     },
     "task_too_small": {
-        "en": "task '{name}' with seq_len={seq_len} has only {available} distinct examples, "
+        "en": "task '{name}' with seq_len={seq_len} has only "
+        "{available:plural=distinct example/distinct examples}, "
         "but {wanted} were asked for (train_size + val_size + test_size): "
         "use a larger seq_len or smaller sizes",
         "ko": "seq_len={seq_len}인 '{name}' 과제에는 서로 다른 예제가 {available}개뿐인데 "
@@ -102,4 +119,169 @@ MESSAGES: dict[str, dict[str, str]] = {
     "legend_val": {"en": "validation loss", "ko": "검증 손실"},
     "legend_best": {"en": "best validation", "ko": "최고 검증 성능"},
     "legend_diverged": {"en": "diverged", "ko": "발산"},
+    # --- diagnose.py: one message citing the evidence, and one next step, per kind ---------
+    "diagnose_pending": {
+        "en": "Too little evidence yet: {steps:plural=batch/batches} and "
+        "{evaluations:plural=evaluation/evaluations} so far.",
+        "ko": "아직 판단할 근거가 부족합니다: 지금까지 배치 {steps}개, 평가 {evaluations}번.",
+    },
+    "diagnose_next_pending": {
+        "en": "Wait for at least two evaluations of the validation set.",
+        "ko": "검증 평가가 최소 두 번 끝날 때까지 기다리세요.",
+    },
+    "diagnose_diverged": {
+        "en": "The run diverged at step {step}: the training loss rose to {last} from {start} "
+        "at the start, worse than guessing, so training stopped.",
+        "ko": "{step} 스텝에서 발산했습니다: 학습 손실이 처음 {start}에서 {last}까지 올라 "
+        "무작위 추측보다 나빠졌기 때문에 학습을 멈췄습니다.",
+    },
+    "diagnose_next_diverged": {
+        "en": "Try a learning rate 10x smaller ({smaller} instead of {lr}).",
+        "ko": "학습률을 10배 줄여 보세요 ({lr} 대신 {smaller}).",
+    },
+    "diagnose_too_slow": {
+        "en": "Learning too slowly: in {steps:plural=step/steps} the training loss fell only {progress}% "
+        "(from {start} to {end}), and it was still falling at the end, so the rate, not the "
+        "model, is the limit.",
+        "ko": "학습이 너무 느립니다: {steps} 스텝 동안 학습 손실이 {progress}%만 줄었고 "
+        "({start}에서 {end}로), 끝까지 계속 줄고 있었으므로 모델이 아니라 학습률이 한계입니다.",
+    },
+    "diagnose_next_too_slow": {
+        "en": "Try a learning rate 10x larger ({larger} instead of {lr}), or train for more epochs.",
+        "ko": "학습률을 10배 키우거나 ({lr} 대신 {larger}) 더 많은 에폭 동안 학습해 보세요.",
+    },
+    "diagnose_oscillating": {
+        "en": "Oscillating: the training loss stopped falling in the second half (it ended at "
+        "{end}), jumping by {jump}% from batch to batch, and the validation loss went up in "
+        "{rises} of its last {changes:plural=evaluation/evaluations}, bouncing instead of settling; "
+        "validation accuracy is only {accuracy}%.",
+        "ko": "진동하고 있습니다: 후반부에 학습 손실이 더 줄지 않았고 ({end}에서 끝남) 배치마다 "
+        "{jump}%씩 튀었으며, 검증 손실은 최근 {changes}번의 평가 중 {rises}번 올라가며 자리를 잡지 못하고 튀었습니다; "
+        "검증 정확도는 {accuracy}%뿐입니다.",
+    },
+    "diagnose_next_oscillating": {
+        "en": "The steps overshoot: try a learning rate 10x smaller ({smaller} instead of {lr}), "
+        "or a schedule that lowers it (lr_scheduler_type=cosine).",
+        "ko": "보폭이 너무 커서 지나칩니다: 학습률을 10배 줄이거나 ({lr} 대신 {smaller}) 학습률을 "
+        "낮춰 가는 스케줄(lr_scheduler_type=cosine)을 써 보세요.",
+    },
+    "diagnose_overfitting": {
+        "en": "Overfitting: the validation loss has risen for {since:plural=evaluation/evaluations} since step "
+        "{best_step} (from {best} to {last}) while the training loss kept falling ({train_best} "
+        "to {train_last}): the model is memorising the training set.",
+        "ko": "과적합입니다: 검증 손실이 {best_step} 스텝 이후 {since}번의 평가 동안 올랐지만 "
+        "({best}에서 {last}로) 학습 손실은 계속 줄었습니다 ({train_best}에서 {train_last}로): "
+        "모델이 학습 데이터를 외우고 있습니다.",
+    },
+    "diagnose_next_overfitting": {
+        "en": "Keep the model of step {best_step} with early stopping "
+        "(early_stopping_patience=3), or use more training data, dropout or a smaller model.",
+        "ko": "조기 종료(early_stopping_patience=3)로 {best_step} 스텝의 모델을 쓰거나, 학습 "
+        "데이터를 늘리거나, 드롭아웃 또는 더 작은 모델을 써 보세요.",
+    },
+    "diagnose_underfitting": {
+        "en": "Underfitting: the training loss has levelled off at {end} (from {start}) and the "
+        "validation loss is about the same ({last}), with only {accuracy}% validation accuracy: "
+        "the model is too weak to learn the task.",
+        "ko": "과소적합입니다: 학습 손실이 {end}에서 (처음 {start}) 더 줄지 않고 검증 손실도 비슷하며 "
+        "({last}) 검증 정확도는 {accuracy}%뿐입니다: 모델이 과제를 배우기에 너무 약합니다.",
+    },
+    "diagnose_next_underfitting": {
+        "en": "Give the model more capacity: rnn_num_hidden={bigger} instead of {hidden}, "
+        "attention, or more layers.",
+        "ko": "모델의 용량을 늘려 보세요: rnn_num_hidden을 {hidden} 대신 {bigger}로, 어텐션을 "
+        "켜거나 층을 더 쌓으세요.",
+    },
+    "diagnose_good": {
+        "en": "Training went well: {accuracy}% validation token accuracy, with the best "
+        "validation loss {best} at step {best_step} and no sign of overfitting.",
+        "ko": "학습이 잘 되었습니다: 검증 토큰 정확도 {accuracy}%, {best_step} 스텝에서 최고 "
+        "검증 손실 {best}, 과적합의 징후는 없습니다.",
+    },
+    "diagnose_next_good": {
+        "en": "Nothing to fix: try a harder task, or see how few steps still reach this.",
+        "ko": "고칠 것이 없습니다: 더 어려운 과제를 해 보거나, 몇 스텝까지 줄여도 되는지 보세요.",
+    },
+    # --- live widgets (widgets.py, panel.py, compare_widget.py, lab_figure.py) -------------
+    "legend_train_smoothed": {"en": "training loss (smoothed)", "ko": "학습 손실 (평활)"},
+    "lab_press_train": {"en": "Press Train to start a run", "ko": "학습 버튼을 눌러 시작하세요"},
+    "lab_tag_current": {"en": " (latest)", "ko": " (최근)"},
+    "lab_tag_pinned": {"en": " (pinned)", "ko": " (고정)"},
+    "lab_base_label": {"en": "base settings", "ko": "기본 설정"},
+    "lab_train": {"en": "Train", "ko": "학습"},
+    "lab_train_help": {"en": "Train a model with the settings above (stops a run in progress)",
+                       "ko": "위 설정으로 모델을 학습합니다 (진행 중인 학습은 멈춥니다)"},
+    "lab_stop": {"en": "Stop", "ko": "정지"},
+    "lab_stop_help": {"en": "Stop the run now; what it drew stays",
+                      "ko": "학습을 지금 멈춥니다; 그린 곡선은 남습니다"},
+    "lab_pin": {"en": "Pin last run", "ko": "마지막 실행 고정"},
+    "lab_pin_help": {"en": "Keep the last finished run on the figure",
+                     "ko": "마지막으로 끝난 실행을 그림에 계속 남깁니다"},
+    "lab_clear": {"en": "Clear earlier runs", "ko": "이전 실행 지우기"},
+    "lab_clear_help": {"en": "Take earlier runs off the figure (pinned runs stay until a second "
+                             "click); they stay in the CSV",
+                       "ko": "이전 실행을 그림에서 지웁니다 (고정한 실행은 한 번 더 누르면 "
+                             "지워집니다); CSV에는 남습니다"},
+    "lab_export_png": {"en": "Save PNG", "ko": "PNG 저장"},
+    "lab_export_png_help": {"en": "Save the figure as a PNG file", "ko": "그림을 PNG 파일로 저장합니다"},
+    "lab_export_csv": {"en": "Save CSV", "ko": "CSV 저장"},
+    "lab_export_csv_help": {"en": "Save every run, one row per training step, as a CSV file",
+                            "ko": "모든 실행을 학습 스텝마다 한 줄씩 CSV 파일로 저장합니다"},
+    "lab_starting": {"en": "starting…", "ko": "시작하는 중…"},
+    "lab_ready": {"en": "Ready: no runs yet", "ko": "준비됨: 아직 실행 없음"},
+    "lab_progress": {"en": "training #{number}: step {step}/{total}, epoch {epoch:.1f} of "
+                           "{epochs}, {seconds:.1f} s",
+                     "ko": "학습 중 #{number}: 스텝 {step}/{total}, 에폭 {epoch:.1f}/{epochs}, "
+                           "{seconds:.1f}초"},
+    "lab_finished": {"en": "run {number} finished: {steps:plural=step/steps}, {seconds:.1f} s",
+                     "ko": "실행 {number} 완료: {steps} 스텝, {seconds:.1f}초"},
+    "lab_end_stopped": {"en": ", stopped by you", "ko": ", 직접 정지함"},
+    "lab_end_diverged": {"en": ", diverged at step {step}", "ko": ", {step} 스텝에서 발산"},
+    "lab_end_early": {"en": ", ended by early stopping", "ko": ", 조기 종료됨"},
+    "lab_end_cached": {"en": " (replayed: same settings and seed as an earlier run)",
+                       "ko": " (재생: 앞선 실행과 같은 설정과 시드)"},
+    "lab_end_error": {"en": ", ended by an error", "ko": ", 오류로 끝남"},
+    "lab_cannot_train": {"en": "Cannot train: {reason}.", "ko": "학습할 수 없습니다: {reason}."},
+    "lab_bad_config": {"en": "These settings cannot be used, so the defaults are shown: {reason}.",
+                       "ko": "이 설정은 쓸 수 없어 기본값을 보여 줍니다: {reason}."},
+    "lab_no_preset": {"en": "There is no preset '{name}' (presets: {choices}); the defaults are "
+                            "used.",
+                      "ko": "'{name}' 프리셋이 없습니다 (프리셋: {choices}); 기본값을 씁니다."},
+    "lab_bad_task": {"en": "The task cannot be built: {reason}.",
+                     "ko": "과제를 만들 수 없습니다: {reason}."},
+    "lab_training_error": {
+        "en": "Training stopped because of an error ({kind}: {reason}). Earlier runs are kept; "
+              "try other settings.",
+        "ko": "오류 때문에 학습이 멈췄습니다 ({kind}: {reason}). 이전 실행은 남아 있습니다; "
+              "다른 설정을 시도해 보세요."},
+    "lab_drawing_error": {"en": "The figure could not be drawn ({kind}: {reason}).",
+                          "ko": "그림을 그릴 수 없습니다 ({kind}: {reason})."},
+    "lab_widget_error": {"en": "Something went wrong ({kind}: {reason}). Earlier runs are kept.",
+                         "ko": "문제가 생겼습니다 ({kind}: {reason}). 이전 실행은 남아 있습니다."},
+    "lab_nothing_to_pin": {"en": "No finished run to pin yet.", "ko": "고정할 끝난 실행이 아직 없습니다."},
+    "lab_pinned": {"en": "Run {number} is pinned: it stays on the figure.",
+                   "ko": "실행 {number}을(를) 고정했습니다: 그림에 계속 남습니다."},
+    "lab_cleared": {"en": "Took {count:plural=run/runs} off the figure; the CSV still has every run.",
+                    "ko": "실행 {count}개를 그림에서 지웠습니다; CSV에는 남아 있습니다."},
+    "lab_nothing_to_export": {"en": "Nothing to save yet: train a run first.",
+                              "ko": "아직 저장할 것이 없습니다: 먼저 학습하세요."},
+    "lab_saved": {"en": "Saved", "ko": "저장됨:"},
+    "lab_download": {"en": "download", "ko": "내려받기"},
+    "compare_values": {"en": "{name} values", "ko": "{name} 값들"},
+    "compare_values_help": {"en": "Values to train side by side, separated by commas",
+                            "ko": "나란히 학습할 값들 (쉼표로 구분)"},
+    "compare_no_values": {"en": "Type at least one value for {name}, separated by commas, "
+                                "e.g. {example}",
+                          "ko": "{name} 값을 하나 이상 쉼표로 구분해 입력하세요. 예: {example}"},
+    "compare_too_many": {"en": "At most {limit} values at once, got {count}",
+                         "ko": "한 번에 최대 {limit}개 값까지 가능합니다 (입력: {count}개)"},
+    "lab_stopped_before_start": {"en": "Stopped before the first step: nothing was recorded.",
+                              "ko": "첫 스텝 전에 멈췄습니다: 기록된 것이 없습니다."},
+    "compare_progress": {"en": "training {count:plural=setting/settings} together: step {step}/{total}, "
+                               "{seconds:.1f} s",
+                         "ko": "설정 {count}개를 함께 학습 중: 스텝 {step}/{total}, {seconds:.1f}초"},
+    "compare_finished": {"en": "run {last} finished: {count:plural=setting/settings} trained together "
+                               "(runs {first}-{last}), {steps:plural=step/steps}, {seconds:.1f} s",
+                         "ko": "실행 {last} 완료: 설정 {count}개를 함께 학습 (실행 {first}-{last}), "
+                               "{steps} 스텝, {seconds:.1f}초"},
 }

@@ -1,6 +1,6 @@
 """Learning-rate schedules as pure functions of the step, so a lesson can plot them first.
 
-Lessons: 02 (schedules), 03 (the range test's exponential sweep lives in ``analysis.py``).
+Lessons: 02 (schedules), 03 (the range test's exponential sweep lives in ``lr_finder.py``).
 
 ``learning_rate_at(step, config, total_steps)`` is the rate of batch ``step`` (0-based).  It
 never looks at losses; the one schedule that does, ``plateau_reduce`` (SageMaker's default),

@@ -21,13 +21,13 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Iterable, Protocol
+from typing import Iterable, Iterator, Protocol
 
 import torch
 from torch import nn
 
 from .config import Seq2SeqConfig
-from .data import EOS_ID, PAD_ID, Task, make_task
+from .data import EOS_ID, PAD_ID, Batch, Task, make_task
 from .history import History
 from .models import Seq2Seq, build_model, count_parameters
 from .schedules import learning_rate_at
@@ -37,6 +37,7 @@ from .schedules import learning_rate_at
 # three times that is far worse than knowing nothing, and training rarely comes back from it.
 DIVERGENCE_FACTOR = 3.0
 SMOOTHING = 0.9       # EMA weight of the divergence monitor (debiased, as fastai's AvgSmoothLoss)
+CPU = torch.device("cpu")
 EVAL_BATCH_SIZE = 500  # validation is scored in big batches: no gradients, so memory is cheap
 
 
@@ -192,86 +193,155 @@ def train(config: Seq2SeqConfig | dict | None = None, task: Task | str = "revers
     :param stop_event: set it (from another thread) to stop within one batch
     :param device: ``"cpu"``, ``"cuda"``, ...; default CUDA when present
     """
-    config = as_config(config)
-    task = resolve_task(task, task_options)
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    callbacks = list(callbacks)
+    return train_alone(as_config(config), resolve_task(task, task_options), seed, callbacks,
+                       stop_event, resolve_device(device))
+
+
+def train_alone(config: Seq2SeqConfig, task: Task, seed: int, callbacks: Iterable = (),
+                stop_event: threading.Event | None = None, device: torch.device = CPU,
+                label: str | None = None) -> History:
+    """:func:`train` with its arguments resolved, and the legend ``label`` (``compare`` sets it
+    to what differs between its runs; default: the config's difference from the defaults)."""
     start = time.perf_counter()
     # fork_rng: seeding here must not change the random numbers of the caller's own code.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
-        model = build_model(config, len(task.source_vocab), len(task.target_vocab)).to(device)
-        history = History(config=config, seed=seed, task=task.name, task_options=dict(task.options),
-                          batches_per_epoch=task.batches_per_epoch(config.batch_size),
-                          num_parameters=count_parameters(model), device=str(device),
-                          label=config.label(), model=model)
-        _run(model, task, config, history, callbacks, stop_event, device, seed)
-    model.eval()
-    history.wall_time = time.perf_counter() - start
-    _notify(callbacks, "on_run_end", history)
-    return history
-
-
-def _run(model, task, config, history, callbacks, stop_event, device, seed) -> None:
-    optimizer = make_optimizer(model, config)
-    order = torch.Generator().manual_seed(seed)  # batch order: its own stream, same every run
-    steps = total_steps(config, task)
-    monitor, best, since_best, plateau_factor, plateau_wait = _DivergenceMonitor(), None, 0, 1.0, 0
-    step = 0
-    model.train()
-    for epoch in range(config.max_num_epochs):
-        for batch in task.batches("train", config.batch_size, shuffle=True, generator=order,
-                                  max_source_len=config.max_seq_len_source,
-                                  max_target_len=config.max_seq_len_target + 1):
+        run = Run(config, task, seed, device, list(callbacks), label)
+        run.model.train()
+        for batch in run.batches():
             if stop_event is not None and stop_event.is_set():
-                history.stopped_by_user = True
-                return
-            batch = batch.to(device)
-            rate = learning_rate_at(step, config, steps) * plateau_factor
-            for group in optimizer.param_groups:
-                group["lr"] = rate
-            logits, _ = model(batch.source, batch.source_lengths, batch.target_in)
+                run.history.stopped_by_user = True
+                break
+            run.start_batch()
+            logits, _ = run.model(batch.source, batch.source_lengths, batch.target_in)
             loss = sequence_loss(logits, batch.target_out, config.label_smoothing)
-            value = loss.item()  # the one CPU-GPU sync per batch: the monitor needs the number
-            if monitor.diverged(value):
-                # Stop cleanly: a NaN or exploding loss is a result to show, not an exception.
-                history.diverged, history.diverged_step = True, step + 1
-                if math.isfinite(value):
-                    history.train_loss.append(value)
-                    history.lrs.append(rate)
-                    _notify(callbacks, "on_batch_end", history)
-                return
-            optimizer.zero_grad(set_to_none=True)
+            # .item() is the one CPU-GPU sync per batch: the divergence monitor needs the number.
+            if not run.check_loss(loss.item()):
+                break
+            run.optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if config.clip_gradient > 0:  # rescales, keeping the direction: tames rare spikes
-                nn.utils.clip_grad_norm_(model.parameters(), config.clip_gradient)
-            optimizer.step()
-            step += 1
-            history.train_loss.append(value)
-            history.lrs.append(rate)
-            history.epochs = step / history.batches_per_epoch
-            _notify(callbacks, "on_batch_end", history)
+            run.finish_batch()
+            if run.done:
+                break
+    run.finish(time.perf_counter() - start)
+    return run.history
 
-            if step % config.checkpoint_frequency_num_batches == 0 or step == steps:
-                scores = evaluate(model, task, config, "validation", device)
-                history.eval_steps.append(step)
-                for name, score in scores.items():
-                    getattr(history, name).append(score)
-                metric = _metric_value(config.optimized_metric, scores)
-                if _better(config.optimized_metric, metric, best):
-                    best, since_best, plateau_wait = metric, 0, 0
-                    history.best_step = step
-                else:
-                    since_best += 1
-                    plateau_wait += 1
-                    if (config.lr_scheduler_type == "plateau_reduce"
-                            and plateau_wait >= config.plateau_reduce_lr_threshold):
-                        plateau_factor *= config.plateau_reduce_lr_factor
-                        plateau_wait = 0
-                _notify(callbacks, "on_evaluation_end", history)
-                patience = config.early_stopping_patience
-                if patience and since_best >= patience and history.epochs >= config.min_num_epochs:
-                    history.stopped_early = True
-                    return
-            if step >= steps:
-                return
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """The device asked for; by default CUDA when present, else the CPU."""
+    return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+
+class Run:
+    """One run's model, optimizer and bookkeeping between batches: everything but the forward
+    and backward pass, so that :func:`train` (one model) and ``ensemble.py`` (many models in one
+    batched forward pass) share every rule (schedule, divergence, clipping, evaluation, early
+    stopping, callbacks) and give the same History for the same setting and seed.
+
+    Build it with torch seeded (the weights are drawn here).  Per batch: :meth:`start_batch`
+    (sets the rate), the forward pass, :meth:`check_loss` (False: diverged, stop), backward,
+    :meth:`finish_batch` (clip, step, record, evaluate, early stopping); stop when ``done``.
+    """
+
+    def __init__(self, config: Seq2SeqConfig, task: Task, seed: int, device: torch.device,
+                 callbacks: list, label: str | None = None):
+        self.config, self.task, self.device, self.callbacks = config, task, device, callbacks
+        self.model = build_model(config, len(task.source_vocab), len(task.target_vocab)).to(device)
+        self.history = History(config=config, seed=seed, task=task.name,
+                               task_options=dict(task.options),
+                               batches_per_epoch=task.batches_per_epoch(config.batch_size),
+                               num_parameters=count_parameters(self.model), device=str(device),
+                               label=config.label() if label is None else label, model=self.model)
+        self.optimizer = make_optimizer(self.model, config)
+        self.order = torch.Generator().manual_seed(seed)  # batch order: its own stream
+        self.steps = total_steps(config, task)
+        self.monitor = _DivergenceMonitor()
+        self.best, self.since_best, self.plateau_factor, self.plateau_wait = None, 0, 1.0, 0
+        self.step, self.rate, self.value, self.done = 0, 0.0, math.nan, False
+
+    def batches(self) -> Iterator[Batch]:
+        """The training batches of every epoch, in this run's seeded order, on its device."""
+        config = self.config
+        for _ in range(config.max_num_epochs):
+            for batch in self.task.batches("train", config.batch_size, shuffle=True,
+                                           generator=self.order,
+                                           max_source_len=config.max_seq_len_source,
+                                           max_target_len=config.max_seq_len_target + 1):
+                yield batch.to(self.device)
+
+    def start_batch(self) -> float:
+        """Set and return this batch's learning rate (schedule x plateau cuts)."""
+        self.rate = learning_rate_at(self.step, self.config, self.steps) * self.plateau_factor
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.rate
+        return self.rate
+
+    def check_loss(self, value: float) -> bool:
+        """Record a diverged run and return False, or return True to go on with the update."""
+        self.value = value
+        if not self.monitor.diverged(value):
+            return True
+        # Stop cleanly: a NaN or exploding loss is a result to show, not an exception.
+        history = self.history
+        history.diverged, history.diverged_step = True, self.step + 1
+        if math.isfinite(value):
+            history.train_loss.append(value)
+            history.lrs.append(self.rate)
+            _notify(self.callbacks, "on_batch_end", history)
+        self.done = True
+        return False
+
+    def finish_batch(self, evaluate_now: bool = True) -> None:
+        """After backward: clip, step, record the batch, and evaluate when it is time.
+
+        ``evaluate_now=False``: the caller scores the model itself (``ensemble.py`` scores all
+        its members in one pass) and hands the scores to :meth:`record_evaluation`.
+        """
+        config, history = self.config, self.history
+        if config.clip_gradient > 0:  # rescales, keeping the direction: tames rare spikes
+            nn.utils.clip_grad_norm_(self.model.parameters(), config.clip_gradient)
+        self.optimizer.step()
+        self.step += 1
+        history.train_loss.append(self.value)
+        history.lrs.append(self.rate)
+        history.epochs = self.step / history.batches_per_epoch
+        _notify(self.callbacks, "on_batch_end", history)
+        if evaluate_now and self.evaluation_due():
+            self.record_evaluation(evaluate(self.model, self.task, config, "validation",
+                                            self.device))
+        if self.step >= self.steps:
+            self.done = True
+
+    def record_evaluation(self, scores: dict[str, float]) -> None:
+        """Append validation scores; best step, plateau cuts and early stopping follow them."""
+        config, history = self.config, self.history
+        history.eval_steps.append(self.step)
+        for name, score in scores.items():
+            getattr(history, name).append(score)
+        metric = _metric_value(config.optimized_metric, scores)
+        if _better(config.optimized_metric, metric, self.best):
+            self.best, self.since_best, self.plateau_wait = metric, 0, 0
+            history.best_step = self.step
+        else:
+            self.since_best += 1
+            self.plateau_wait += 1
+            if (config.lr_scheduler_type == "plateau_reduce"
+                    and self.plateau_wait >= config.plateau_reduce_lr_threshold):
+                self.plateau_factor *= config.plateau_reduce_lr_factor
+                self.plateau_wait = 0
+        _notify(self.callbacks, "on_evaluation_end", history)
+        patience = config.early_stopping_patience
+        if patience and self.since_best >= patience and history.epochs >= config.min_num_epochs:
+            history.stopped_early = True
+            self.done = True
+
+    def evaluation_due(self) -> bool:
+        """Whether the batch just finished ends with a validation pass."""
+        return (self.step % self.config.checkpoint_frequency_num_batches == 0
+                or self.step == self.steps)
+
+    def finish(self, wall_time: float) -> None:
+        """End of the run: eval mode, wall time, and ``on_run_end``."""
+        self.model.eval()
+        self.history.wall_time = wall_time
+        _notify(self.callbacks, "on_run_end", self.history)

@@ -1,0 +1,100 @@
+"""Analysis-tool benchmarks (issue 4): ``compare`` of 8 settings vs one ``train`` of the same
+config, and ``lr_find`` vs one epoch of training.
+
+    .venv/bin/python benchmarks/bench_analysis.py [--write] [--repeats N] [--threads T]
+
+Both sides of each ratio are measured in the same process, interleaved, after a warm-up run
+(the first optimizer built in a process imports torch._dynamo, ~2.6 s); ratios are medians.
+Targets: 8 learning rates and 8 seeds each <= 3x one run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import torch
+
+from report import command, machine, write_section
+from seq2seq_lab import Seq2SeqConfig, compare, lr_find, make_task, train
+
+RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3]   # the lesson-01 sweep, 2 of them diverge
+SEEDS = list(range(8))
+
+
+def seconds(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def measure(repeats: int) -> tuple[list[str], dict]:
+    config, task = Seq2SeqConfig(), make_task("reverse")
+    train(config.replace(max_num_batches=2), task=task)           # warm-up: imports, caches
+    rows, raw = [], {"one": [], "rates": [], "seeds": [], "seq_rates": [], "epoch": [], "find": []}
+    for _ in range(repeats):
+        raw["one"].append(seconds(lambda: train(config, task=task)))
+        raw["rates"].append(seconds(lambda: compare(config, {"learning_rate": RATES}, task=task)))
+        raw["seeds"].append(seconds(lambda: compare(config, {"seed": SEEDS}, task=task)))
+        raw["epoch"].append(seconds(lambda: train(config.replace(max_num_epochs=1), task=task)))
+        raw["find"].append(seconds(lambda: lr_find(config, task=task)))
+    # The unbatched reference once: the 8 rates run one after another by train().
+    raw["seq_rates"].append(seconds(lambda: compare(config, {"learning_rate": RATES}, task=task,
+                                                    vectorise=False)))
+    one = statistics.median(raw["one"])
+
+    def ratio(name):
+        return statistics.median(x / y for x, y in zip(raw[name], raw["one"]))
+    rows.append(f"| `compare` 8 learning rates ({', '.join(f'{r:g}' for r in RATES)}) / one "
+                f"`train` | {ratio('rates'):.2f}x | <= 3x |")
+    rows.append(f"| `compare` 8 seeds / one `train` | {ratio('seeds'):.2f}x | <= 3x |")
+    rows.append(f"| the same 8 rates one after another (`vectorise=False`) / one `train` | "
+                f"{raw['seq_rates'][0] / one:.2f}x | (reference) |")
+    find_ratio = statistics.median(f / e for f, e in zip(raw["find"], raw["epoch"]))
+    rows.append(f"| `lr_find` (100 batches, 1e-5 to 10, stops at blow-up) / one epoch of "
+                f"`train` (32 batches + 2 evaluations) | {find_ratio:.2f}x | (report) |")
+    seconds_row = ", ".join(f"{name} {statistics.median(values):.2f}" for name, values in raw.items())
+    rows.append(f"| (median seconds: {seconds_row}) | | |")
+    return rows, raw
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="replace our section of BENCHMARKS.md")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    header = machine()
+    rows, _ = measure(args.repeats)
+    body = "\n".join([
+        "## Analysis tools: compare, lr_find (issue 4)",
+        "",
+        f"Command: {command()}  ",
+        f"Machine: {header}",
+        "",
+        "Default config (GRU 64, mlp attention, Adam 3e-3, 5 epochs of 32 batches, reverse), "
+        f"median of {args.repeats} interleaved repeats; `compare` trains each group as one "
+        "batched model (`ensemble.py`).",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+        *rows,
+        "",
+        f"Load average at the end: {os.getloadavg()[0]:.2f} (other engineers share these 2 "
+        "cores; a load above ~2 slows both sides of a ratio, but not always equally).",
+        "",
+        "Where the time goes (torch profiler, 8 members, quiet machine): one batched training "
+        "step costs ~1.5-1.9x less than 8 lone steps, not 8x: the mlp attention's "
+        "E x B x T x S x H tanh and its energy product are compute-bound and cost the same per "
+        "member batched or not, and each member's validation pass (greedy decoding of 500 "
+        "examples, 10 per run) costs what a lone run's does. The <= 3x target is not met.",
+    ])
+    print(body)
+    if args.write:
+        write_section("bench_analysis", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,341 @@
+"""Several models of one architecture trained as one batched model: what makes ``compare`` fast.
+
+Lessons: none directly; ``compare.py`` (lessons 01, 02, 04, 05, 07) trains its groups here.
+
+Eight learning rates of the same GRU are eight small models doing the same arithmetic on
+different numbers.  Run one after another, each pays Python's and torch's overhead for every
+time step; here the E members' weights are stacked (``torch.stack``, freshly at every forward,
+so autograd hands each member the gradient of its own loss) and one ``torch.bmm`` does the
+work of E small matrix products.  ``torch.func.vmap`` cannot do this for us: it has no
+batching rule for ``aten::gru.input``, so the cells are written out below, following
+PyTorch's own equations (``nn.GRU``: gates r, z, n; ``nn.LSTM``: i, f, g, o; ``nn.RNN``: tanh).
+
+Each member stays a real ``Seq2Seq`` with its own ``training.Run``: its own optimizer,
+schedule, clipping, divergence monitor, evaluations and early stopping, so its History is what
+a lone ``train()`` gives, within float rounding.  A member that diverges, stops early or ends
+leaves the stack; the others go on.  Shapes: E members, B batch, S source time, T target time,
+H hidden, V vocabulary.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Iterable
+
+import torch
+from torch import nn
+
+from .config import Seq2SeqConfig
+from .data import BOS_ID, EOS_ID, PAD_ID, Batch, Task
+from .history import History
+from .models import Seq2Seq
+from .training import (EVAL_BATCH_SIZE, Run, _after_eos_to_pad, evaluate, resolve_device,
+                       sequence_loss)
+
+
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """E Linear layers at once: x (E x ... x in), weight (E x out x in), bias (E x out)."""
+    flat = x.reshape(x.shape[0], -1, x.shape[-1])                    # E x N x in
+    if bias is None:
+        out = torch.bmm(flat, weight.transpose(1, 2))
+    else:
+        out = torch.baddbmm(bias.unsqueeze(1), flat, weight.transpose(1, 2))  # E x N x out
+    return out.view(*x.shape[:-1], weight.shape[1])
+
+
+def _embed(weight: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """E embeddings: weight (E x V x D), ids (E x ...) -> E x ... x D.
+
+    ``nn.Embedding(padding_idx=PAD_ID)`` never updates the PAD row; detaching that row here
+    keeps its gradient at zero too, so Adam's state and clipping norms match a lone model.
+    """
+    weight = torch.cat([weight[:, :PAD_ID + 1].detach(), weight[:, PAD_ID + 1:]], 1)
+    members, vocab = weight.shape[0], weight.shape[1]
+    offsets = torch.arange(members, device=ids.device).view(-1, *([1] * (ids.dim() - 1))) * vocab
+    return weight.reshape(members * vocab, -1)[ids + offsets]
+
+
+def _recurrent(cell: str, x: torch.Tensor, state, p: dict, prefix: str):
+    """One recurrent layer of every member over all time steps (PyTorch's equations).
+
+    :param x: E x B x T x in
+    :param state: E x B x H, or (h, c) for LSTM
+    :param p: stacked parameters; ``prefix`` names the layer (``encoder.layers.0.``)
+    :return: outputs (E x B x T x H) and the final state
+    """
+    # The input half of every gate for all time steps in one bmm; only h @ W_hh stays per step.
+    inputs = _linear(x, p[prefix + "weight_ih_l0"], p[prefix + "bias_ih_l0"])  # E x B x T x G*H
+    weight_hh = p[prefix + "weight_hh_l0"].transpose(1, 2)                    # E x H x G*H
+    bias_hh = p[prefix + "bias_hh_l0"].unsqueeze(1)                           # E x 1 x G*H
+    # unbind/split, not indexing: the backward of ``inputs[:, :, t]`` or ``gates[..., :2H]``
+    # builds a zero tensor of the full size for every step (a third of the time went there),
+    # while unbind's and split's backward is one stack or cat.
+    outputs = []
+    if cell == "lstm":
+        h, c = state
+        for current in inputs.unbind(2):
+            gates = torch.baddbmm(bias_hh, h, weight_hh) + current                # E x B x 4H
+            i, f, g, o = gates.chunk(4, -1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outputs.append(h)
+        final = (h, c)
+    elif cell == "gru":
+        h = state
+        hidden = h.shape[-1]
+        input_gates, input_new = inputs.split([2 * hidden, hidden], -1)
+        for current_gates, current_new in zip(input_gates.unbind(2), input_new.unbind(2)):
+            recurrent_gates, recurrent_new = torch.baddbmm(bias_hh, h, weight_hh).split(
+                [2 * hidden, hidden], -1)                                          # E x B x 2H, H
+            reset, update = torch.sigmoid(current_gates + recurrent_gates).chunk(2, -1)
+            new = torch.tanh(current_new + reset * recurrent_new)
+            h = torch.lerp(new, h, update)                    # (1 - z) * n + z * h
+            outputs.append(h)
+        final = h
+    else:
+        h = state
+        for current in inputs.unbind(2):
+            h = torch.tanh(torch.baddbmm(bias_hh, h, weight_hh) + current)
+            outputs.append(h)
+        final = h
+    return torch.stack(outputs, 2), final                     # E x B x T x H
+
+
+class Ensemble:
+    """The forward pass of E ``Seq2Seq`` members of one architecture, batched over members.
+
+    Mirrors ``models.Encoder``/``Decoder``/``Attention`` line by line; the parameters are
+    re-stacked from the members at each call, so the members stay the owners of their weights.
+    """
+
+    def __init__(self, members: list[Seq2Seq], config: Seq2SeqConfig):
+        self.members, self.config = members, config
+        self.cell = config.rnn_cell_type
+
+    def stacked(self) -> dict[str, torch.Tensor]:
+        named = [dict(member.named_parameters()) for member in self.members]
+        return {name: torch.stack([params[name] for params in named]) for name in named[0]}
+
+    def encode(self, p: dict, source: torch.Tensor, source_lengths: torch.Tensor):
+        """source, source_lengths: E x B x S, E x B -> outputs, decoder states, source mask."""
+        config = self.config
+        x = _embed(p["encoder.embedding.weight"], source)                   # E x B x S x D
+        for i in range(config.num_layers_encoder):
+            zeros = x.new_zeros(x.shape[0], x.shape[1], config.rnn_num_hidden)
+            state = (zeros, zeros) if self.cell == "lstm" else zeros
+            output, _ = _recurrent(self.cell, x, state, p, f"encoder.layers.{i}.")
+            x = output + x if config.rnn_residual_connections and i > 0 else output
+        source_mask = source != PAD_ID                                      # E x B x S
+        last = (source_lengths - 1).clamp(min=0)                            # E x B
+        final = x.gather(2, last[..., None, None].expand(-1, -1, 1, x.shape[-1])).squeeze(2)
+        return x, self._initial_state(p, x, final, source_mask), source_mask
+
+    def _initial_state(self, p, outputs, final, source_mask) -> list:
+        config, hidden = self.config, self.config.rnn_num_hidden
+        layers = config.num_layers_decoder
+        if config.rnn_decoder_state_init == "zero":
+            zeros = final.new_zeros(final.shape)
+            return [(zeros, zeros) if self.cell == "lstm" else zeros for _ in range(layers)]
+        if config.rnn_decoder_state_init == "avg":
+            mask = source_mask.unsqueeze(-1).to(outputs.dtype)               # E x B x S x 1
+            summary = (outputs * mask).sum(2) / mask.sum(2)
+        else:
+            summary = final                                                  # E x B x H
+        states = torch.tanh(_linear(summary, p["decoder.bridge.weight"], p["decoder.bridge.bias"]))
+        states = states.view(*summary.shape[:2], -1, hidden)                # E x B x n x H
+        if self.cell == "lstm":
+            return [(states[:, :, 2 * i], states[:, :, 2 * i + 1]) for i in range(layers)]
+        return [states[:, :, i] for i in range(layers)]
+
+    def decode(self, p: dict, target_in, state, encoder_outputs, source_mask):
+        """target_in: E x B x T -> logits (E x B x T x V) and the new states."""
+        config = self.config
+        x = _embed(p["decoder.embedding.weight"], target_in)                # E x B x T x D
+        new_state = []
+        for i in range(config.num_layers_decoder):
+            output, layer_state = _recurrent(self.cell, x, state[i], p, f"decoder.layers.{i}.")
+            x = output + x if config.rnn_residual_connections and i > 0 else output
+            new_state.append(layer_state)
+        if config.rnn_attention_type != "none":
+            context = self._attend(p, x, encoder_outputs, source_mask)      # E x B x T x H
+            x = torch.tanh(_linear(torch.cat([context, x], -1), p["decoder.combine.weight"],
+                                   p["decoder.combine.bias"]))
+        logits = _linear(x, p["decoder.output.weight"], p["decoder.output.bias"])
+        return logits, new_state
+
+    def _attend(self, p, query, keys, source_mask) -> torch.Tensor:
+        """attention.Attention for every member: query E x B x T x H, keys E x B x S x H."""
+        kind = self.config.rnn_attention_type
+        members, batch, target_time, hidden = query.shape
+        flat_keys = keys.reshape(members * batch, keys.shape[2], hidden)    # EB x S x H
+        if kind == "dot":
+            scores = query.reshape(members * batch, target_time, hidden) @ flat_keys.transpose(1, 2)
+        elif kind == "bilinear":
+            projected = _linear(query, p["decoder.attention.weight.weight"], None)
+            scores = projected.reshape(members * batch, target_time, hidden) @ flat_keys.transpose(1, 2)
+        elif kind == "mlp":
+            q = _linear(query, p["decoder.attention.query_layer.weight"], None)      # E x B x T x H
+            k = _linear(keys, p["decoder.attention.key_layer.weight"],
+                        p["decoder.attention.key_layer.bias"])                        # E x B x S x H
+            # In place: the sum is never needed again, and this tensor is the biggest of the
+            # step (E*B*T*S*H floats), so one pass over memory fewer matters.
+            hidden_states = (q.unsqueeze(3) + k.unsqueeze(2)).tanh_()                # E x B x T x S x H
+            scores = _linear(hidden_states, p["decoder.attention.energy.weight"], None).squeeze(-1)
+        else:  # fixed
+            scores = query.new_zeros(members, batch, target_time, keys.shape[2])
+        scores = scores.reshape(members, batch, target_time, -1)                      # E x B x T x S
+        scores = scores.masked_fill(~source_mask.unsqueeze(2), float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        context = weights.reshape(members * batch, target_time, -1) @ flat_keys       # EB x T x H
+        return context.view(members, batch, target_time, hidden)
+
+    def forward(self, source, source_lengths, target_in) -> torch.Tensor:
+        """Teacher-forced logits, E x B x T x V."""
+        p = self.stacked()
+        outputs, state, source_mask = self.encode(p, source, source_lengths)
+        logits, _ = self.decode(p, target_in, state, outputs, source_mask)
+        return logits
+
+    @torch.no_grad()
+    def greedy_decode(self, source, source_lengths, max_len: int) -> torch.Tensor:
+        """``Seq2Seq.greedy_decode`` for every member: E x B x steps token ids."""
+        p = self.stacked()
+        outputs, state, source_mask = self.encode(p, source, source_lengths)
+        token = source.new_full((*source.shape[:2], 1), BOS_ID)              # E x B x 1
+        tokens, finished = [], torch.zeros_like(token[..., 0], dtype=torch.bool)
+        for _ in range(max_len):
+            logits, state = self.decode(p, token, state, outputs, source_mask)
+            token = logits.argmax(-1)                                         # E x B x 1
+            tokens.append(token)
+            finished |= token[..., 0] == EOS_ID
+            if bool(finished.all()):
+                break
+        return torch.cat(tokens, 2)
+
+
+@torch.no_grad()
+def evaluate_together(members: list[Seq2Seq], task: Task, config: Seq2SeqConfig,
+                      device: torch.device) -> list[dict[str, float]]:
+    """``training.evaluate`` for several members of one architecture in one batched pass
+    (``config`` gives the shared architecture and length limits)."""
+    for member in members:
+        member.eval()
+    ensemble, count = Ensemble(members, config), len(members)
+    loss_sum, correct, exact = torch.zeros(count), torch.zeros(count), torch.zeros(count)
+    tokens, sequences = 0, 0
+    for batch in task.batches("validation", EVAL_BATCH_SIZE, max_source_len=config.max_seq_len_source,
+                              max_target_len=config.max_seq_len_target + 1):
+        batch = batch.to(device)
+        source, lengths, target_in, target_out = (x.unsqueeze(0).expand(count, *x.shape) for x in
+                                                  (batch.source, batch.source_lengths,
+                                                   batch.target_in, batch.target_out))
+        logits = ensemble.forward(source, lengths, target_in)                # E x B x T x V
+        per_token = nn.functional.cross_entropy(logits.flatten(0, 2), target_out.flatten(),
+                                                ignore_index=PAD_ID, reduction="none")
+        loss_sum += per_token.view(count, -1).sum(1).cpu()
+        target_time = target_out.shape[2]
+        predicted = _after_eos_to_pad(ensemble.greedy_decode(source, lengths, target_time).flatten(0, 1))
+        predicted = predicted[:, :target_time]
+        if predicted.shape[1] < target_time:
+            predicted = nn.functional.pad(predicted, (0, target_time - predicted.shape[1]), value=PAD_ID)
+        predicted = predicted.view(count, -1, target_time)
+        real = target_out != PAD_ID
+        hits = (predicted == target_out) & real
+        tokens += int(real[0].sum())
+        correct += hits.flatten(1).sum(1).cpu()
+        exact += (hits | ~real).all(2).sum(1).cpu()
+        sequences += source.shape[1]
+    for member in members:
+        member.train()
+    return [{"val_loss": float(loss_sum[e]) / tokens, "val_accuracy": float(correct[e]) / tokens,
+             "val_exact": float(exact[e]) / sequences} for e in range(count)]
+
+
+def _stack_batches(batches: list[Batch]) -> tuple[torch.Tensor, ...]:
+    """E batches (each member's own order) -> E x B x ... tensors, padded to the longest."""
+    source_time = max(b.source.shape[1] for b in batches)
+    target_time = max(b.target_in.shape[1] for b in batches)
+
+    def pad(x, time):
+        return nn.functional.pad(x, (0, time - x.shape[1]), value=PAD_ID)
+    return (torch.stack([pad(b.source, source_time) for b in batches]),
+            torch.stack([b.source_lengths for b in batches]),
+            torch.stack([pad(b.target_in, target_time) for b in batches]),
+            torch.stack([pad(b.target_out, target_time) for b in batches]))
+
+
+def train_together(configs: list[Seq2SeqConfig], task: Task, seeds: list[int],
+                   callbacks: Iterable = (), stop_event: threading.Event | None = None,
+                   device: str | torch.device | None = None,
+                   labels: list[str] | None = None) -> list[History]:
+    """Train settings that share an architecture (``compare.share_key``) as one batched model.
+
+    The loop is ``training.train``'s, once for all members: each member's ``Run`` sets its
+    rate, checks its loss, clips, steps, evaluates and decides to stop exactly as alone.
+    """
+    device = resolve_device(device)
+    callbacks = list(callbacks)
+    labels = labels or [None] * len(configs)
+    start = time.perf_counter()
+    runs = []
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        for config, seed, label in zip(configs, seeds, labels):
+            torch.manual_seed(seed)  # the very weights a lone train(config, seed=seed) draws
+            runs.append(Run(config, task, seed, device, callbacks, label))
+    for run in runs:
+        # One fused update per member instead of a Python loop over its ~20 tensors (on CPU
+        # torch picks the loop by default): the same arithmetic, a sixth of the step time here.
+        for group in run.optimizer.param_groups:
+            group["foreach"] = True
+    shape = configs[0]
+    batch_streams = [run.batches() for run in runs]
+    active = list(range(len(runs)))
+    for run in runs:
+        run.model.train()
+    while active:
+        if stop_event is not None and stop_event.is_set():
+            for i in active:
+                runs[i].history.stopped_by_user = True
+            break
+        batches = [next(batch_streams[i], None) for i in active]
+        if any(batch is None for batch in batches):  # epochs used up (done is normally set first)
+            for i in active:
+                runs[i].done = True
+            break
+        source, lengths, target_in, target_out = _stack_batches(batches)
+        for i in active:
+            runs[i].start_batch()
+        logits = Ensemble([runs[i].model for i in active], shape).forward(source, lengths, target_in)
+        losses = [sequence_loss(logits[k], target_out[k], runs[i].config.label_smoothing)
+                  for k, i in enumerate(active)]
+        values = torch.stack([loss.detach() for loss in losses]).tolist()
+        kept = [k for k, i in enumerate(active) if runs[i].check_loss(values[k])]
+        if kept:
+            for k in kept:
+                runs[active[k]].optimizer.zero_grad(set_to_none=True)
+            # Each member's parameters reach only its own loss, so the sum's gradient for a
+            # member is the gradient of that member's loss alone.
+            torch.stack([losses[k] for k in kept]).sum().backward()
+        due = []
+        for k in kept:
+            run = runs[active[k]]
+            run.finish_batch(evaluate_now=False)
+            if run.evaluation_due():
+                due.append(active[k])
+        # BLEU needs each member's decoded text, so those members are scored one by one.
+        alone = [i for i in due if runs[i].config.optimized_metric == "bleu"]
+        together = [i for i in due if i not in alone]
+        if together:
+            scores = evaluate_together([runs[i].model for i in together], task, shape, device)
+            for i, score in zip(together, scores):
+                runs[i].record_evaluation(score)
+        for i in alone:
+            runs[i].record_evaluation(evaluate(runs[i].model, task, runs[i].config,
+                                               "validation", device))
+        for i in active:
+            if runs[i].done:
+                runs[i].finish(time.perf_counter() - start)
+        active = [i for i in active if not runs[i].done]
+    for i in active:  # stopped by the user
+        runs[i].finish(time.perf_counter() - start)
+    return [run.history for run in runs]

@@ -1,0 +1,249 @@
+"""``Lab``: sliders for chosen hyperparameters, Train and Stop, and curves that grow live.
+
+Lessons: 01-09 (each lesson's widget cell is one line, e.g.
+``Lab(preset="default", params=["learning_rate"])``); ``Compare`` is in ``compare_widget.py``.
+
+What a learner does and what happens:
+
+- moves sliders (built from the config's metadata by ``controls.py``); nothing trains until
+  Train is pressed (or on release, with ``auto_run=True``);
+- presses Train: the controls are read *once* into a validated ``Seq2SeqConfig``, and
+  ``train()`` runs in a daemon thread (``live.Runner``), so the notebook stays usable and Stop
+  works at any moment; a Train during a run stops that run first;
+- watches the figure (``lab_figure.py``) redraw a few times a second from copies of the live
+  History (``live.Drawer``), earlier runs faded behind it and labelled with what differed, and
+  the plain-language diagnosis (``diagnose.py``) under it;
+- presses Train again with the same settings: the result is replayed from a bounded cache
+  (training is deterministic for a config and seed, so retraining would draw the same curves).
+
+Every fault becomes a short message in the widget (``s2s-message``): a value the config rejects,
+a task that cannot be built, an exception inside training.  Earlier runs stay on the figure.
+The shared machinery (figure, buttons, status, exports) is :class:`LivePanel`.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import threading
+import traceback
+
+import ipywidgets as widgets
+
+from .config import ConfigError, Seq2SeqConfig
+from .controls import control_value, label_width, make_control
+from .i18n import t
+from .lab_figure import RUN_COLORS, RunView
+from .live import ResultCache, snapshot
+from .panel import LivePanel, RunRecord
+from .training import total_steps
+
+
+class Lab(LivePanel):
+    """Train one run at a time with the chosen ``params`` on sliders; see the module docstring.
+
+    :param params: config field names to show as controls (any field of ``Seq2SeqConfig``)
+    :param task: task name (default: the preset's, else ``"reverse"``)
+    :param preset: a name from ``presets.py``: its config, task and task options are the base
+    :param config: overrides of the base config (a dict, or a whole ``Seq2SeqConfig``)
+    :param seed: seed of every run (weights, batch order)
+    :param text_params: fields shown as a text box instead (any value may be typed)
+    :param auto_run: train when a control is released, without pressing Train
+    :param theme: ``"notebook"`` or ``"projector"`` (large fonts, thick lines)
+    :param language: ``"en"`` or ``"ko"`` (default: ``set_language`` or the locale)
+    :param max_ghosts: earlier runs kept on the figure besides pinned ones
+    :param max_runs: finished runs kept in ``lab.runs`` (and in the CSV export)
+    :param cache_size: finished runs kept for instant replay
+    :param export_dir: folder for the PNG and CSV exports
+    :param torch_threads: torch intra-op threads while a run trains (see ``panel.py`` for why
+        1; None leaves torch's setting alone)
+    """
+
+    ROOT_CLASS = "s2s-lab"
+
+    def __init__(self, params=("learning_rate",), task: str | None = None, *,
+                 preset: str | None = None, config: dict | Seq2SeqConfig | None = None,
+                 seed: int = 0, task_options: dict | None = None, text_params=(),
+                 auto_run: bool = False, theme: str = "notebook", language: str | None = None,
+                 max_ghosts: int = 5, max_runs: int = 100, cache_size: int = 32,
+                 export_dir: str = "runs", device: str | None = None,
+                 torch_threads: int | None = 1):
+        super().__init__(task=task, preset=preset, config=config, seed=seed,
+                         task_options=task_options, theme=theme, language=language,
+                         max_runs=max_runs, export_dir=export_dir, device=device,
+                         torch_threads=torch_threads)
+        self.max_ghosts = max(0, int(max_ghosts))
+        self.cache = ResultCache(cache_size)
+        self.auto_run = auto_run
+        self._clear_mark = 0      # runs up to this number are hidden by Clear (unless pinned)
+        self.controls: dict[str, widgets.Widget] = {}
+        params = [params] if isinstance(params, str) else list(params)
+        text_params = [text_params] if isinstance(text_params, str) else list(text_params)
+        fields = Seq2SeqConfig.fields()
+        width = label_width([n for n in params + text_params if n in fields])
+        for name in dict.fromkeys(params + text_params):  # keeps order, drops repeats
+            if name not in fields:
+                self._problem(ConfigError("unknown_field", name, name=name,
+                                          hint=_hint(name, fields, self.language))
+                              .message(self.language))
+                continue
+            control = make_control(name, getattr(self.base_config, name),
+                                   text=name in text_params, language=self.language, width=width)
+            if auto_run:
+                control.observe(self._guarded(self._auto_train), names="value")
+            self.controls[name] = control
+
+        self.pin_button = self._button("lab_pin", "s2s-pin", self._guarded(self.pin))
+        self.clear_button = self._button("lab_clear", "s2s-clear", self._guarded(self.clear))
+        for control in self.controls.values():
+            control.layout.margin = "2px 24px 2px 0"   # ipywidgets 8.1's Layout has no gap
+        controls = widgets.Box(list(self.controls.values()),
+                               layout=widgets.Layout(display="flex", flex_flow="row wrap"))
+        self._build([controls], extra_buttons=[self.pin_button, self.clear_button])
+
+    # ---- public API ------------------------------------------------------------------
+    def train(self) -> bool:
+        """Read the controls and start a run (stopping one in progress); False if the
+        settings were rejected (the reason is in ``lab.message``)."""
+        config = self.read_config()
+        if config is None or (self.task is None and self._build_task(show=True) is None):
+            return False
+        self._say("")
+        key = ResultCache.key(config, self.task_name, self.task_options, self.seed, str(self.device))
+        cached = self.cache.get(key)
+        self._show_starting()
+        self.runner.start(functools.partial(self._job, config, key, cached))
+        return True
+
+    def read_config(self) -> Seq2SeqConfig | None:
+        """The controls' values as a validated config; None (and a message) if one is bad."""
+        for control in self.controls.values():
+            control.remove_class("s2s-invalid")
+        values = {name: control_value(control) for name, control in self.controls.items()}
+        try:
+            return self.base_config.replace(**values)
+        except ConfigError as error:
+            if error.field in self.controls:
+                self.controls[error.field].add_class("s2s-invalid")
+            self._say(t("lab_cannot_train", self.language, reason=error.message(self.language)),
+                      error=True)
+            return None
+
+    def pin(self) -> None:
+        """Keep the last finished run on the figure until Clear is pressed twice."""
+        with self._lock:
+            record = self._records[-1] if self._records else None
+            if record is None:
+                self._say(t("lab_nothing_to_pin", self.language))
+                return
+            record.pinned = True
+        self._say(t("lab_pinned", self.language, number=record.number))
+        self.drawer.request(final=True)
+
+    def clear(self) -> None:
+        """Take earlier runs off the figure (pinned ones stay until a second Clear); they stay
+        in ``lab.runs`` and in the CSV export."""
+        with self._lock:
+            visible = [r for r in self._records if r.number > self._clear_mark and not r.pinned]
+            if visible:
+                self._clear_mark = self._records[-1].number
+                count = len(visible)
+            else:
+                count = sum(r.pinned for r in self._records)
+                for record in self._records:
+                    record.pinned = False
+                self._clear_mark = self._records[-1].number if self._records else 0
+        self._say(t("lab_cleared", self.language, count=count))
+        self.drawer.request(final=True)
+
+    # ---- the training thread ---------------------------------------------------------
+    def _job(self, config: Seq2SeqConfig, key: tuple, cached, stop: threading.Event) -> None:
+        number = self.finished_count + 1
+        label = self._label(config)
+        planned = total_steps(config, self.task)
+        if cached is not None:
+            cached.label = label
+            self._finish(RunRecord(number, cached, label, self._color(number), planned=planned),
+                         t("lab_end_cached", self.language))
+            return
+        record = RunRecord(number, None, label, self._color(number), planned=planned)
+        recorder = _Recorder(self, record)
+        self._begin(record)
+        try:
+            history = self.train_function(config, task=self.task, seed=self.seed,
+                                          callbacks=[recorder], stop_event=stop,
+                                          device=self.device)
+        except Exception as error:  # noqa: BLE001 - shown in the widget, run kept if it drew
+            self._training_failed(error, traceback.format_exc())
+            if record.history is not None and record.history.train_loss:
+                record.history.label = label
+                self._finish(record, t("lab_end_error", self.language))
+            else:
+                self._abandon()
+            return
+        history.label = label
+        record.history = history
+        if not history.stopped_by_user:
+            self.cache.put(key, history)
+        self._finish(record)
+
+    def _label(self, config: Seq2SeqConfig) -> str:
+        label = config.label(self.base_config)
+        return t("lab_base_label", self.language) if label == "defaults" else label
+
+    def _color(self, number: int) -> str:
+        return RUN_COLORS[(number - 1) % len(RUN_COLORS)]
+
+    def _auto_train(self, change) -> None:
+        if change.get("new") != change.get("old"):
+            self.train()
+
+    # ---- what the drawer draws ---------------------------------------------------------
+    def _views(self) -> tuple[list[RunView], RunRecord | None]:
+        """Pinned and recent runs as ghosts, then the newest run (in progress or just
+        finished) in full colour; histories are copies (``snapshot``)."""
+        with self._lock:
+            records, current = list(self._records), self._current
+        newest = current or (records[-1] if records and records[-1].number > self._clear_mark
+                             else None)
+        earlier = [r for r in records if r is not newest]
+        pinned = [r for r in earlier if r.pinned]
+        recent = [r for r in earlier if not r.pinned and r.number > self._clear_mark]
+        recent = recent[-self.max_ghosts:] if self.max_ghosts else []
+        shown = sorted(pinned + recent, key=lambda r: r.number)
+        views = [RunView(snapshot(r.history), f"#{r.number} {r.label}", r.color,
+                         "pinned" if r.pinned else "ghost", r.planned) for r in shown]
+        if newest is not None and newest.history is not None:
+            views.append(RunView(snapshot(newest.history), f"#{newest.number} {newest.label}",
+                                 newest.color, "current", newest.planned))
+        return views, newest
+
+
+class _Recorder:
+    """The training callback: remembers the live History and asks the drawer for a frame.
+    Runs in the training thread, so it only stores a reference and sets a flag."""
+
+    def __init__(self, lab: Lab, record: RunRecord):
+        self.lab, self.record = lab, record
+
+    def on_batch_end(self, history) -> None:
+        if self.record.history is None:
+            self.record.history = history
+            self.lab.current = history
+            # The first point is drawn at once, not after the throttle's pause that the
+            # previous frame set: the learner sees that Train did something.
+            self.lab.drawer.request(final=True)
+            return
+        self.lab.drawer.request()
+
+    on_evaluation_end = on_batch_end
+
+    def on_run_end(self, history) -> None:
+        self.record.history = history
+
+
+def _hint(name: str, fields, language: str) -> str:
+    close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.5)
+    return t("did_you_mean", language, suggestion=close[0]) if close else ""
+
+
+__all__ = ["Lab"]

@@ -1,0 +1,250 @@
+"""Helpers for the browser tests: paths, the JupyterLab server handle, a notebook page."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+# Another folder of lessons can be tried with SEQ2SEQ_LAB_BROWSER_NOTEBOOKS (developing the tests).
+NOTEBOOKS = Path(os.environ.get("SEQ2SEQ_LAB_BROWSER_NOTEBOOKS", REPO / "notebooks"))
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("SEQ2SEQ_LAB_CHROMIUM", "/usr/bin/chromium")
+# The flags the project launches Chromium with (no sandbox: CI runs as root in a container).
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+INSTALL_HINT = (
+    "install it with `make test` (it runs scripts/ensure_chromium.sh, which apt-get installs "
+    "Debian's `chromium` as root) or `sudo apt-get install chromium`; Playwright comes with "
+    "`pip install -e '.[test]'` and must NOT download a browser (`playwright install` is not "
+    "used). To skip the browser tests say so explicitly: `make test BROWSER=0` "
+    "(SEQ2SEQ_LAB_BROWSER=0)."
+)
+
+
+def browser_tests_skipped() -> bool:
+    return os.environ.get("SEQ2SEQ_LAB_BROWSER", "1").lower() in ("0", "false", "no")
+
+
+def lesson_notebooks() -> list[Path]:
+    """Every lesson, found by glob so that lessons added later are covered."""
+    return sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}; log: {log}\n"
+                               + log.read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"server not ready after {timeout} s; log: {log}\n"
+                       + log.read_text()[-3000:])
+
+
+def wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    """For servers whose every page does work (Voila runs the notebook per request)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}; log: {log}\n"
+                               + log.read_text()[-3000:])
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"server not listening after {timeout} s; log: {log}\n"
+                       + log.read_text()[-3000:])
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def server_environment() -> dict:
+    env = dict(os.environ)
+    env["SEQ2SEQ_LAB_FAST"] = "1"
+    env["LC_ALL"] = "C.UTF-8"    # widgets speak English (i18n reads the locale); tests match it
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+class LabServer:
+    """A running JupyterLab: its base URL, token and the root it serves (a copy)."""
+
+    def __init__(self, url: str, token: str, root: Path, process: subprocess.Popen):
+        self.url, self.token, self.root, self.process = url, token, root, process
+
+    def api(self, method: str, path: str, body: dict | None = None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, data=data,
+            headers={"Authorization": f"token {self.token}",
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read().decode()
+        return json.loads(text) if text else None
+
+    def shut_down_all_sessions(self) -> None:
+        """Kernels of finished lessons only eat the 2 shared cores: shut them down."""
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+
+
+# ---------------------------------------------------------------- one notebook in JupyterLab
+
+# JavaScript run in the page; `jupyterapp` exists thanks to --LabApp.expose_app_in_browser.
+_JS_KERNEL_IDLE = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                 && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle';
+}"""
+
+_JS_CELL_PROBLEMS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const problems = [];
+  panel.content.widgets.forEach((cell, index) => {
+    if (cell.model.type !== 'code') return;
+    if (cell.model.executionCount === null) problems.push(`cell ${index}: not executed`);
+    for (const output of cell.model.outputs.toJSON()) {
+      if (output.output_type === 'error') {
+        problems.push(`cell ${index}: ${output.ename}: ${output.evalue}`);
+        continue;
+      }
+      let text = output.text || (output.data && output.data['text/plain']) || '';
+      if (Array.isArray(text)) text = text.join('');
+      if (/Traceback|Error displaying widget|Exception in thread/.test(text))
+        problems.push(`cell ${index}: ${output.output_type}: ${text.slice(0, 400)}`);
+    }
+  });
+  // What the learner sees: widget views that failed to render show their error in the DOM.
+  panel.node.querySelectorAll('.jp-OutputArea-output').forEach((node) => {
+    const text = node.textContent || '';
+    if (/Traceback|Error displaying widget|Model not found|Failed to load model/.test(text))
+      problems.push(`rendered output: ${text.slice(0, 400)}`);
+  });
+  return [...new Set(problems)];
+}"""
+
+_JS_EXECUTE = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, silent: false, store_history: false});
+  let out = '';
+  future.onIOPub = (msg) => {
+    const c = msg.content;
+    if (msg.header.msg_type === 'stream') out += c.text;
+    else if (msg.header.msg_type === 'execute_result') out += c.data['text/plain'];
+    else if (msg.header.msg_type === 'error') out += `KERNEL ERROR ${c.ename}: ${c.evalue}`;
+  };
+  await future.done;
+  return out;
+}"""
+
+
+class LabPage:
+    """A notebook open in JupyterLab, with the few actions a learner performs."""
+
+    def __init__(self, page, server: LabServer, notebook: str):
+        self.page, self.server, self.notebook = page, server, notebook
+        self.panel = page.locator(".jp-NotebookPanel:visible")
+        self.console: list[str] = []
+        page.on("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}"))
+        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+
+    def open(self, timeout_ms: int = 60_000) -> None:
+        self.server.shut_down_all_sessions()
+        self.page.goto(f"{self.server.url}/lab/tree/{self.notebook}"
+                       f"?reset&token={self.server.token}")
+        self.panel.first.wait_for(timeout=timeout_ms)
+        self.wait_kernel_idle(timeout_ms)
+
+    def wait_kernel_idle(self, timeout_ms: int = 60_000) -> None:
+        self.page.wait_for_function(_JS_KERNEL_IDLE, timeout=timeout_ms, polling=200)
+
+    def run_all(self, timeout_ms: int = 300_000) -> None:
+        """Run > Run All Cells; returns once every cell has executed and the kernel is idle."""
+        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        self.page.wait_for_function(
+            """() => {
+              const panel = window.jupyterapp.shell.currentWidget;
+              return panel.content.widgets.every(
+                (c) => c.model.type !== 'code' || c.model.executionCount !== null);
+            }""", timeout=timeout_ms, polling=250)
+        self.wait_kernel_idle(timeout_ms)
+
+    def cell_problems(self) -> list[str]:
+        return self.page.evaluate(_JS_CELL_PROBLEMS)
+
+    def execute(self, code: str) -> str:
+        """Run ``code`` in the notebook's kernel (not in a cell) and return what it printed."""
+        return self.page.evaluate(_JS_EXECUTE, code)
+
+    def kernel_status(self) -> str:
+        return self.page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status")
+
+    def visible_toasts(self) -> list[str]:
+        return self.page.locator(".Toastify__toast:visible").all_inner_texts()
+
+    def screenshot(self, name: str, widget=None) -> Path:
+        """The window as the learner sees it, scrolled to ``widget`` when given."""
+        if widget is not None:
+            widget.scroll_into_view_if_needed()
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def save_console(self, name: str) -> None:
+        (ARTIFACTS / f"{name}-console.log").write_text("\n".join(self.console) + "\n")
+
+
+def slug(notebook: Path) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", notebook.stem)
+
+
+def has_lab_widget(notebook: Path) -> bool:
+    """A lesson shows a Lab (or Compare) widget when one of its code cells builds one."""
+    cells = json.loads(notebook.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                     for c in cells if c["cell_type"] == "code")
+    return bool(re.search(r"\b(Lab|Compare)\(", code))
+
+
+def finished_runs(status_text: str) -> int:
+    """The kernel's finished-run count the status line reports ("run 2 finished: ...")."""
+    match = re.search(r"\brun (\d+)", status_text)
+    return int(match.group(1)) if match else 0
+
+
+def image_source(widget) -> str:
+    return widget.locator(".s2s-figure img, img.s2s-figure").first.get_attribute("src") or ""

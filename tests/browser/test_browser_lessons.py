@@ -1,0 +1,271 @@
+"""Every lesson, used the way a learner uses it, in JupyterLab in headless Chromium.
+
+For each notebook in notebooks/ (found by glob): open it, Run All, no cell shows an error;
+if it has a Lab widget: move a slider with the keyboard, press Train, see the figure change,
+press Stop, and check with the kernel itself that a new run was recorded with the slider's
+value, and that the diagnosis appeared.  A screenshot of each lesson goes to
+test-artifacts/browser/<lesson>.png.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from browser_support import (ARTIFACTS, NOTEBOOKS, finished_runs, has_lab_widget, image_source,
+                             lesson_notebooks, slug)
+
+LESSONS = lesson_notebooks()
+WIDGET_ROOT = ".s2s-lab, .s2s-compare"
+# Generous for 2 shared cores; a fast-mode run takes a few seconds.
+RUN_TIMEOUT_MS = 120_000
+
+
+def test_lessons_were_found():
+    assert LESSONS, f"no lesson notebooks found in {NOTEBOOKS}"
+
+
+def test_news_and_update_popups_are_off(lab_server):
+    """scripts/jupyter_overrides.json, installed by `make install`, is in effect: the server
+    serves the notification settings with news and update checks off by default."""
+    plugin = "@jupyterlab/apputils-extension:notification"
+    response = lab_server.api("GET", f"/lab/api/settings/{plugin}")
+    defaults = {key: spec.get("default")
+                for key, spec in response["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false", defaults
+    assert defaults["checkForUpdates"] is False, defaults
+
+
+@pytest.mark.parametrize("notebook", LESSONS, ids=[n.stem for n in LESSONS])
+def test_lesson_in_jupyterlab(notebook, open_lab_page):
+    name = slug(notebook)
+    lab = open_lab_page(f"notebooks/{notebook.name}")
+    try:
+        lab.run_all()
+        problems = lab.cell_problems()
+        assert not problems, f"{notebook.name} shows errors after Run All:\n" + "\n".join(problems)
+
+        widgets = lab.panel.locator(WIDGET_ROOT)
+        if not has_lab_widget(notebook):
+            assert not lab.visible_toasts(), f"pop-ups cover the lesson: {lab.visible_toasts()}"
+            lab.screenshot(name)
+            return
+        assert widgets.count() >= 1, f"{notebook.name} builds a Lab but none is displayed"
+        # Every widget of the lesson (01 has a Lab and a Compare), each as a learner uses it.
+        for index in range(widgets.count()):
+            widget = widgets.nth(index)
+            widget.scroll_into_view_if_needed()
+            exercise_widget(lab, widget, f"{notebook.name} widget {index + 1}")
+            problems = lab.cell_problems()
+            assert not problems, (f"{notebook.name} shows errors after training:\n"
+                                  + "\n".join(problems))
+            assert not lab.visible_toasts(), f"pop-ups cover the lesson: {lab.visible_toasts()}"
+            if index == 0:
+                lab.screenshot(name, widget)
+            widget.screenshot(path=str(ARTIFACTS / f"{name}-widget{index + 1}.png"))
+        # Bad input where a text field allows it (a Lab's text_params, Compare's values box).
+        for index in range(widgets.count()):
+            widget = widgets.nth(index)
+            if widget.locator(".widget-text input").count():
+                type_bad_value(lab, widget, notebook.name)
+                lab.screenshot(f"{name}-bad-input", widget)
+                break
+    finally:
+        lab.save_console(name)
+
+
+def exercise_widget(lab, widget, lesson: str) -> None:
+    """Move a control, Train, watch the figure change, Stop; then ask the kernel."""
+    page = lab.page
+    status = widget.locator(".s2s-status").first
+    runs_before = finished_runs(status.inner_text())
+    record_before = kernel_record(lab)
+    assert runs_before in [entry[0] for entry in record_before], (
+        f"{lesson}: status says {runs_before} runs, the kernel's widgets: {record_before}")
+
+    if widget.locator(".widget-slider .noUi-handle").count():
+        parameter, shown, new_runs = move_first_slider(page, widget)
+    else:   # Compare: the values to train side by side are typed in a text box
+        parameter, shown, new_runs = type_fewer_values(widget)
+
+    # Train, and Stop once the figure moved.  A fast-mode run lasts a few seconds and the status
+    # lags it, so this Stop often lands after the end: check_stop() tests Stop on its own.
+    figure_before = image_source(widget)
+    train_at = time.monotonic()
+    widget.locator(".s2s-train").first.click()
+    page.wait_for_function(
+        """([root, before]) => {
+             const img = root.querySelector('.s2s-figure img, img.s2s-figure');
+             return img && img.getAttribute('src') !== before;
+           }""",
+        arg=[widget.element_handle(), figure_before], timeout=RUN_TIMEOUT_MS)
+    if new_runs > 1:
+        # Compare keeps only members that took a step: let training take one before Stop.
+        page.wait_for_function(
+            r"""([el, before]) => {
+                 const text = el.innerText || '';
+                 const match = /\brun (\d+)/.exec(text);
+                 return /\bstep [1-9]\d*\//.test(text) || (match && Number(match[1]) > before);
+               }""",
+            arg=[status.element_handle(), runs_before], timeout=RUN_TIMEOUT_MS)
+    stop_at = time.monotonic()
+    widget.locator(".s2s-stop").first.click()
+    status_at_stop = status.inner_text()
+
+    # The kernel finished (or stopped) the run and says so in the status line ...
+    page.wait_for_function(
+        r"""([el, before]) => {
+             const match = /\brun (\d+)/.exec(el.innerText || '');
+             return match && Number(match[1]) > before;
+           }""",
+        arg=[status.element_handle(), runs_before], timeout=RUN_TIMEOUT_MS)
+    final_status = status.inner_text()
+    print(f"{lesson}: Stop {stop_at - train_at:.1f} s after Train; at Stop: "
+          f"{status_at_stop!r}; then {final_status!r}")
+    assert finished_runs(final_status) == runs_before + new_runs, final_status
+    # ... and its own record agrees, with the value the learner chose.
+    before = {i: entry[0] for i, entry in enumerate(record_before)}
+    after = kernel_record(lab, parameter)
+    grown = [(count - before.get(i, 0), value) for i, (count, value, _) in enumerate(after)
+             if count > before.get(i, 0)]
+    assert len(grown) == 1 and grown[0][0] == new_runs, (
+        f"{lesson}: the kernel should have recorded {new_runs} new run(s) in one widget: "
+        f"{record_before} -> {after}")
+    assert_same_value(grown[0][1], shown, parameter, lesson)
+
+    diagnosis = widget.locator(".s2s-diagnosis").first
+    page.wait_for_function("(el) => (el.innerText || '').trim().length > 0",
+                           arg=diagnosis.element_handle(), timeout=30_000)
+    lab.wait_kernel_idle()
+    assert lab.kernel_status() == "idle"
+    if new_runs == 1:
+        check_stop(lab, widget, lesson)
+
+
+def check_stop(lab, widget, lesson: str) -> None:
+    """A Lab run stopped right after Train ends "stopped by you", in the status line and in
+    the kernel's record.  (A new slider value, so the run is not replayed from the cache.)"""
+    page = lab.page
+    status = widget.locator(".s2s-status").first
+    runs_before = finished_runs(status.inner_text())
+    parameter, _, _ = move_first_slider(page, widget)
+    widget.locator(".s2s-train").first.click()
+    widget.locator(".s2s-stop").first.click()
+    page.wait_for_function(
+        r"""([el, before]) => {
+             const match = /\brun (\d+)/.exec(el.innerText || '');
+             return match && Number(match[1]) > before;
+           }""",
+        arg=[status.element_handle(), runs_before], timeout=RUN_TIMEOUT_MS)
+    final_status = status.inner_text()
+    print(f"{lesson}: Stop right after Train: {final_status!r}")
+    assert "stopped by you" in final_status, f"{lesson}: Stop had no effect: {final_status!r}"
+    assert any(count == runs_before + 1 and stopped
+               for count, _, stopped in kernel_record(lab, parameter)), (
+        f"{lesson}: the kernel did not record a stopped run: {kernel_record(lab, parameter)}")
+    lab.wait_kernel_idle()
+
+
+def move_first_slider(page, widget) -> tuple[str, str, int]:
+    """One keyboard step on the first slider (ArrowRight, or ArrowLeft at the end of its range);
+    returns the parameter, the value its readout shows, and the runs one Train makes (1)."""
+    handle = widget.locator(".widget-slider .noUi-handle").first
+    parameter = slider_parameter(handle)
+    value_before = handle.get_attribute("aria-valuenow")
+    at_max = value_before == handle.get_attribute("aria-valuemax")
+    handle.focus()
+    handle.press("ArrowLeft" if at_max else "ArrowRight")
+    page.wait_for_function(
+        "([el, before]) => el.getAttribute('aria-valuenow') !== before",
+        arg=[handle.element_handle(), value_before], timeout=10_000)
+    readout = handle.locator("xpath=ancestor::*[contains(@class,'widget-slider')][1]") \
+                    .locator(".widget-readout").first.inner_text()
+    return parameter, readout, 1
+
+
+def type_fewer_values(widget) -> tuple[str, str, int]:
+    """Compare: keep the first two of its values (typed, as a learner would); returns the
+    parameter, the last value typed (the last run recorded), and the runs one Train makes."""
+    field = widget.locator(".widget-text input").first
+    parameter = slider_parameter(field)
+    values = [v for v in re.split(r"[,;\s]+", field.input_value().strip()) if v][:2]
+    assert values, f"the {parameter} values box is empty"
+    field.fill(", ".join(values))
+    field.press("Enter")
+    return parameter, values[-1], len(values)
+
+
+def type_bad_value(lab, widget, lesson: str) -> None:
+    """Type nonsense where a text field allows it: the widget says what is wrong, in words,
+    and the kernel stays alive (no traceback, no new run)."""
+    page = lab.page
+    field = widget.locator(".widget-text input").first
+    parameter = slider_parameter(field)
+    runs_before = kernel_run_count(lab)
+    message = widget.locator(".s2s-message").first
+    field.fill("not-a-number")
+    field.press("Enter")
+    widget.locator(".s2s-train").first.click()
+    page.wait_for_function("(el) => (el.innerText || '').trim().length > 0",
+                           arg=message.element_handle(), timeout=30_000)
+    text = message.inner_text()
+    assert parameter in text, f"{lesson}: the message does not name {parameter}: {text!r}"
+    assert "Traceback" not in text, text
+    lab.wait_kernel_idle()
+    assert lab.execute("print(6 * 7)").strip() == "42", "the kernel died after a bad value"
+    assert kernel_run_count(lab) == runs_before, f"{lesson}: a bad value started a run"
+    problems = lab.cell_problems()
+    assert not problems, f"{lesson} shows errors after a bad value:\n" + "\n".join(problems)
+
+
+def slider_parameter(handle) -> str:
+    """The hyperparameter a slider sets, from its ``s2s-param-<name>`` class."""
+    classes = handle.evaluate(
+        """(el) => {
+             const box = el.closest('[class*="s2s-param-"]');
+             return box ? box.className : '';
+           }""")
+    match = re.search(r"s2s-param-(\w+)", classes)
+    assert match, f"slider without an s2s-param-<name> class: {classes!r}"
+    return match.group(1)
+
+
+# What the kernel recorded, read in the kernel (not in a cell) from the widget objects the
+# lesson created: each Lab/Compare counts its finished runs (``finished_count``) and keeps them
+# in ``runs`` (Histories carrying their config).
+_KERNEL_RECORD = """
+import gc as _gc, json as _json
+_labs = [o for o in _gc.get_objects() if type(o).__name__ in ('Lab', 'Compare')
+         and not isinstance(o, type) and hasattr(o, 'finished_count')]
+print(_json.dumps([[l.finished_count,
+                    repr(getattr(l.runs[-1].config, {parameter!r}, None)) if l.runs else None,
+                    bool(l.runs and l.runs[-1].stopped_by_user)]
+                   for l in _labs]))
+del _labs
+"""
+
+
+def kernel_record(lab, parameter: str = "learning_rate") -> list:
+    """``[[finished runs, repr(parameter of the last run), last run stopped by the user], ...]``,
+    one entry per widget."""
+    out = lab.execute(_KERNEL_RECORD.format(parameter=parameter))
+    assert "KERNEL ERROR" not in out, out
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def kernel_run_count(lab) -> int:
+    return sum(entry[0] for entry in kernel_record(lab))
+
+
+def assert_same_value(recorded: str, readout: str, parameter: str, lesson: str) -> None:
+    """The kernel's value matches the readout the learner saw (numbers compared numerically)."""
+    try:
+        kernel_value, shown = float(recorded), float(readout.replace("\u2212", "-"))
+    except ValueError:
+        assert recorded.strip("'\"") == readout.strip(), (
+            f"{lesson}: {parameter} shows {readout!r}, kernel trained with {recorded}")
+        return
+    assert abs(kernel_value - shown) <= 0.051 * max(abs(shown), 1e-12) + 1e-12, (
+        f"{lesson}: {parameter} shows {readout!r}, kernel trained with {recorded}")

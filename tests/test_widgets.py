@@ -1,0 +1,490 @@
+"""The Lab and Compare widgets, driven without a browser: controls, live drawing, Stop, faults.
+
+Runs are tiny (320 training examples, 20 steps) so the file takes well under two minutes on
+two shared cores.  Every test checks that no exception reached ``threading.excepthook``: a
+traceback from the training or drawer thread would land in a learner's notebook.
+"""
+from __future__ import annotations
+
+import struct
+import threading
+import time
+
+import ipywidgets as widgets
+import pytest
+
+from seq2seq_lab import Compare, Lab, set_language, train
+from seq2seq_lab.lab_figure import THEMES
+from seq2seq_lab.plots import hangul_font
+
+SMALL = {"max_num_epochs": 4, "checkpoint_frequency_num_batches": 4}
+TASK = {"train_size": 320, "val_size": 100, "test_size": 10}
+LONG = {"max_num_epochs": 200, "checkpoint_frequency_num_batches": 1000}
+
+
+@pytest.fixture(autouse=True)
+def no_thread_exceptions(monkeypatch):
+    """Fail a test if any thread raised: the widgets must turn every fault into a message."""
+    seen = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args))
+    yield
+    assert not seen, f"exception escaped a thread: {seen[0].exc_value!r}"
+
+
+@pytest.fixture
+def make_lab(tmp_path):
+    made = []
+
+    def make(cls=Lab, **kwargs):
+        kwargs.setdefault("config", SMALL)
+        kwargs.setdefault("task_options", TASK)
+        kwargs.setdefault("export_dir", str(tmp_path / "runs"))
+        widget = cls(**kwargs)
+        made.append(widget)
+        return widget
+
+    yield make
+    for widget in made:
+        widget.close()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def run_labels(lab) -> list[str]:
+    """The runs the legend under the figure names (HTML beside the live PNG)."""
+    for label in lab.legend_labels:
+        assert label.replace("&", "&amp;") in lab.legend.value
+    return lab.legend_labels
+
+
+def wait_for_steps(lab, steps: int, timeout: float = 30, other_than=None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = lab.current
+        if current is not None and current is not other_than and current.steps >= steps:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"no run reached {steps} steps in {timeout} s")
+
+
+# ---- controls --------------------------------------------------------------------------
+def test_controls_fit_each_hyperparameter(make_lab):
+    lab = make_lab(params=["learning_rate", "weight_decay", "rnn_num_hidden", "num_layers_encoder",
+                           "rnn_cell_type", "rnn_attention_type", "rnn_decoder_hidden_dropout",
+                           "rnn_residual_connections", "max_num_batches"])
+    controls = lab.controls
+    rate = controls["learning_rate"]
+    assert isinstance(rate, widgets.SelectionSlider)
+    assert {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 0.1} <= set(rate.options_values if hasattr(
+        rate, "options_values") else [v for _, v in rate.options])
+    assert rate.value == 3e-3 and not rate.continuous_update
+    assert isinstance(controls["weight_decay"], widgets.SelectionSlider)
+    assert isinstance(controls["rnn_num_hidden"], widgets.IntSlider)
+    assert controls["rnn_num_hidden"].max <= 4096 and controls["rnn_num_hidden"].value == 64
+    assert isinstance(controls["num_layers_encoder"], widgets.IntSlider)
+    assert isinstance(controls["rnn_cell_type"], widgets.ToggleButtons)
+    assert isinstance(controls["rnn_attention_type"], widgets.Dropdown)
+    assert isinstance(controls["rnn_decoder_hidden_dropout"], widgets.FloatSlider)
+    assert isinstance(controls["rnn_residual_connections"], widgets.Checkbox)
+    assert isinstance(controls["max_num_batches"], widgets.Text)  # may be "none"
+    for name, control in controls.items():
+        assert control.description == name                      # full config name
+        width = float(control.style.description_width.removesuffix("ch"))
+        assert width >= len("rnn_decoder_hidden_dropout")        # never cut
+        assert control.tooltip and len(control.tooltip) > 20     # the one-line help
+        assert f"s2s-param-{name}" in control._dom_classes
+    assert "s2s-lab" in lab.widget._dom_classes
+    assert lab.train_button.description == "Train"
+
+
+# ---- a run, drawn live ------------------------------------------------------------------
+def test_train_draws_live_and_records_the_run(make_lab):
+    lab = make_lab(params=["learning_rate"])
+    first_frame = lab.image.value
+    assert png_size(first_frame)[0] > 600 and lab.frames_drawn == 1
+    assert "Ready" in lab.status.value
+    lab.controls["learning_rate"].value = 0.01
+    lab.train_button.click()
+    assert lab.wait(60)
+    assert len(lab.runs) == 1 and lab.current is None
+    run = lab.runs[0]
+    assert run.config.learning_rate == 0.01 and run.steps == 20 and not run.stopped_by_user
+    assert "run 1 finished: 20 steps" in lab.status.value
+    assert lab.frames_drawn >= 2 and lab.image.value != first_frame
+    assert lab.diagnosis.value.strip()                       # diagnose()'s verdict
+    assert run_labels(lab) == ["#1 learning_rate=0.01 (latest)"]
+    assert lab.progress.value == lab.progress.max == 20
+
+
+def test_earlier_runs_stay_as_labelled_ghosts(make_lab):
+    lab = make_lab(params=["learning_rate"])
+    lab.train()
+    lab.wait(60)
+    lab.controls["learning_rate"].value = 0.03
+    lab.train()
+    assert lab.wait(60)
+    assert run_labels(lab) == ["#1 base settings", "#2 learning_rate=0.03 (latest)"]
+    assert [r.label for r in lab.runs] == ["base settings", "learning_rate=0.03"]
+    # memory: only the newest run keeps its model
+    assert lab.runs[0].model is None and lab.runs[1].model is not None
+
+
+def test_stop_ends_the_run_fast_and_keeps_it(make_lab):
+    lab = make_lab(params=["learning_rate"], config=LONG)
+    lab.train()
+    wait_for_steps(lab, 3)
+    frames = lab.frames_drawn
+    started = time.perf_counter()
+    lab.stop_button.click()
+    assert lab.runner.wait(5)
+    latency = time.perf_counter() - started
+    assert latency < 0.5, f"Stop took {latency:.2f} s"
+    lab.wait(10)
+    run = lab.runs[-1]
+    assert run.stopped_by_user and 3 <= run.steps < 1000
+    assert "run 1 finished" in lab.status.value and "stopped by you" in lab.status.value
+    assert lab.frames_drawn > frames            # the final frame shows what it drew
+
+
+def test_train_during_a_run_stops_the_old_one_first(make_lab):
+    lab = make_lab(params=["learning_rate"], config=LONG)
+    lab.train()
+    wait_for_steps(lab, 2)
+    old = lab.current
+    lab.controls["learning_rate"].value = 0.01
+    lab.train()
+    wait_for_steps(lab, 2, other_than=old)
+    lab.stop()
+    assert lab.wait(30)
+    first, second = lab.runs
+    assert first.stopped_by_user and first.config.learning_rate == 3e-3
+    assert second.config.learning_rate == 0.01
+
+
+def test_kernel_thread_stays_free_while_training(make_lab):
+    lab = make_lab(params=["learning_rate"], config=LONG)
+    started = time.perf_counter()
+    lab.train_button.click()
+    assert time.perf_counter() - started < 0.2   # the click returns at once
+    wait_for_steps(lab, 2)
+    assert lab.runner.running and sum(range(10_000)) == 49_995_000  # other code still runs
+    lab.stop()
+    lab.wait(10)
+
+
+# ---- faults become messages -----------------------------------------------------------------
+def test_rejected_values_are_messages_and_earlier_runs_stay(make_lab):
+    lab = make_lab(params=["rnn_num_hidden"], text_params=["learning_rate"])
+    assert isinstance(lab.controls["learning_rate"], widgets.Text)
+    lab.train()
+    lab.wait(60)
+    frames = lab.frames_drawn
+    lab.controls["learning_rate"].value = "fast please"
+    assert lab.train() is False
+    assert "learning_rate must be a number" in lab.message
+    assert "s2s-invalid" in lab.controls["learning_rate"]._dom_classes
+    assert "learning_rate must be a number" in lab.message_box.value
+    lab.controls["learning_rate"].value = "5000"
+    lab.train_button.click()
+    assert "between" in lab.message and "Traceback" not in lab.message_box.value
+    assert len(lab.runs) == 1 and lab.frames_drawn == frames
+    lab.controls["learning_rate"].value = "0.01"
+    assert lab.train() and lab.wait(60)
+    assert lab.message == "" and len(lab.runs) == 2
+
+
+def test_bad_set_up_is_a_message_not_a_traceback(make_lab):
+    lab = make_lab(params=["lerning_rate", "learning_rate"], task="revers", preset="nope")
+    assert "did you mean learning_rate" in lab.message
+    assert "no preset 'nope'" in lab.message and "unknown task 'revers'" in lab.message
+    assert list(lab.controls) == ["learning_rate"]
+    assert lab.train() is False and "task cannot be built" in lab.message
+    lab = make_lab(params=["learning_rate"], config={"batch_size": -3}, theme="projecter")
+    assert "batch_size" in lab.message and lab.base_config.batch_size == 64
+    assert "theme must be one of notebook, projector" in lab.message
+
+
+def test_exception_inside_training_is_shown_and_the_run_kept(make_lab):
+    lab = make_lab(params=["learning_rate"])
+
+    class Boom:
+        def on_batch_end(self, history):
+            if history.steps == 3:
+                raise RuntimeError("the disk is full")
+
+    def faulty_train(config, **kwargs):
+        kwargs["callbacks"] = [*kwargs["callbacks"], Boom()]
+        return train(config, **kwargs)
+
+    lab.train_function = faulty_train
+    lab.train()
+    assert lab.wait(60)
+    assert "Training stopped because of an error (RuntimeError: the disk is full)" in lab.message
+    assert len(lab.runs) == 1 and lab.runs[0].steps == 3
+    assert "ended by an error" in lab.status.value
+    lab.train_function = train
+    lab.train()
+    assert lab.wait(60) and len(lab.runs) == 2
+
+
+def test_a_diverging_run_is_a_result(make_lab):
+    lab = make_lab(params=["learning_rate"])
+    lab.controls["learning_rate"].value = 3.0
+    lab.train()
+    assert lab.wait(60)
+    run = lab.runs[0]
+    assert run.diverged and "diverged at step" in lab.status.value
+    assert "iverge" in lab.diagnosis.value and lab.message == ""
+    assert lab.progress.bar_style == "danger"
+
+
+# ---- cache, caps, exports -------------------------------------------------------------------
+def test_same_settings_replay_from_the_cache(make_lab):
+    lab = make_lab(params=["learning_rate"])
+    lab.train()
+    lab.wait(60)
+    started = time.perf_counter()
+    lab.train()
+    assert lab.wait(10)
+    assert time.perf_counter() - started < 1.0
+    assert lab.cache.hits == 1 and "replayed" in lab.status.value
+    assert len(lab.runs) == 2 and lab.runs[0].same_run(lab.runs[1])
+
+
+def test_ghosts_runs_and_cache_are_capped_pin_and_clear(make_lab):
+    lab = make_lab(params=["learning_rate"], max_ghosts=2, max_runs=4, cache_size=2,
+                   config={"max_num_batches": 2, "checkpoint_frequency_num_batches": 2})
+    rates = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+    for i, rate in enumerate(rates):
+        lab.controls["learning_rate"].value = rate
+        lab.train()
+        lab.wait(60)
+        if i == 0:
+            lab.pin_button.click()
+            assert "Run 1 is pinned" in lab.message
+    assert len(lab.runs) == 4 and len(lab.cache) == 2
+    assert run_labels(lab) == ["#1 learning_rate=0.0001 (pinned)", "#3 learning_rate=0.001",
+                               "#4 base settings", "#5 learning_rate=0.01 (latest)"]
+    lab.clear_button.click()
+    lab.wait(10)
+    assert run_labels(lab) == ["#1 learning_rate=0.0001 (pinned)"]
+    lab.clear_button.click()
+    lab.wait(10)
+    assert run_labels(lab) == [] and len(lab.runs) == 4   # off the figure, not forgotten
+
+
+def test_exports_write_new_files_and_offer_a_link(make_lab, tmp_path):
+    lab = make_lab(params=["learning_rate"])
+    lab.png_button.click()
+    assert "Nothing to save yet" in lab.message
+    lab.train()
+    lab.wait(60)
+    lab.controls["learning_rate"].value = 0.01
+    lab.train()
+    lab.wait(60)
+    png = lab.export_png()
+    again = lab.export_png()
+    assert png != again                                  # never overwritten
+    data = open(png, "rb").read()
+    assert png_size(data)[0] > png_size(lab.image.value)[0]  # sharper than on screen
+    assert lab.figure.runs_legend is not None        # a saved figure carries its legend
+    assert again in lab.message and 'href="data:image/png;base64,' in lab.message_box.value
+    lab.csv_button.click()
+    csv_path = lab.message
+    lines = open(csv_path, encoding="utf-8").read().splitlines()
+    assert lines[0].startswith("run,label,seed,task,task_options,learning_rate,")
+    assert len(lines) == 1 + 20 + 20
+    assert {line.split(",")[0] for line in lines[1:]} == {"1", "2"}
+
+
+def test_auto_run_trains_on_release(make_lab):
+    lab = make_lab(params=["learning_rate"], auto_run=True)
+    lab.controls["learning_rate"].value = 0.01
+    assert lab.wait(60)
+    assert len(lab.runs) == 1 and lab.runs[0].config.learning_rate == 0.01
+    manual = make_lab(params=["learning_rate"])
+    manual.controls["learning_rate"].value = 0.01
+    time.sleep(0.3)
+    assert not manual.runner.running and manual.runs == []
+
+
+# ---- looks and language ----------------------------------------------------------------------
+def test_projector_theme_is_bigger_and_thicker(make_lab):
+    normal = make_lab(params=["learning_rate"])
+    big = make_lab(params=["learning_rate"], theme="projector")
+    assert png_size(big.image.value)[0] > png_size(normal.image.value)[0]
+    big.train()
+    big.wait(60)
+    lines = [line for line in big.figure.loss_ax.lines if line.get_alpha() == 1.0]
+    assert max(line.get_linewidth() for line in lines) >= THEMES["projector"].line_width
+    assert big.figure.loss_ax.xaxis.label.get_fontsize() == THEMES["projector"].font_size
+
+
+def test_korean_labels_messages_and_font(make_lab):
+    set_language("ko")
+    lab = make_lab(params=["learning_rate"], text_params=["rnn_num_hidden"])
+    assert lab.train_button.description == "학습" and lab.stop_button.description == "정지"
+    assert "준비됨" in lab.status.value
+    assert lab.controls["learning_rate"].tooltip.startswith("매 업데이트의 보폭")
+    lab.controls["rnn_num_hidden"].value = "많이"
+    lab.train()
+    assert "학습할 수 없습니다" in lab.message
+    lab.controls["rnn_num_hidden"].value = "64"
+    lab.train()
+    lab.wait(60)
+    assert "실행 1 완료" in lab.status.value
+    assert run_labels(lab) == ["#1 기본 설정 (최근)"]
+    assert lab.figure.loss_ax.get_ylabel() == "손실 (교차 엔트로피)"
+    assert hangul_font() is not None and hangul_font() in lab.figure.fonts
+
+
+# ---- Compare ----------------------------------------------------------------------------------
+def test_compare_trains_values_together_with_one_legend(make_lab):
+    compare = make_lab(Compare, param="learning_rate", values=[1e-3, 1e-2, 3.0])
+    assert "s2s-compare" in compare.widget._dom_classes
+    assert "s2s-param-learning_rate" in compare.values_box._dom_classes
+    compare.train_button.click()
+    assert compare.wait(90)
+    assert [r.config.learning_rate for r in compare.runs] == [1e-3, 1e-2, 3.0]
+    assert compare.runs[2].diverged and not compare.runs[0].diverged
+    assert "run 3 finished: 3 settings trained together" in compare.status.value
+    assert run_labels(compare) == ["learning_rate=0.001", "learning_rate=0.01", "learning_rate=3"]
+    assert compare.diagnosis.value.count("<div") == 3
+    compare.values_box.value = "0.01, lots"
+    assert compare.train() is False and "learning_rate must be a number" in compare.message
+    compare.values_box.value = ""
+    assert compare.train() is False and "at least one value" in compare.message
+
+
+# ---- what the screenshots' review asked for -----------------------------------------------
+def test_projector_png_is_shown_at_its_own_size_and_fits_720_px(make_lab):
+    big = make_lab(params=["learning_rate"], theme="projector")
+    width, height = png_size(big.image.value)
+    # Rendered at the displayed width (no browser upscaling, which blurred the text) ...
+    assert big.image.layout.width == f"{width}px"
+    assert width >= 1100
+    # ... and flat enough that controls, buttons, legend and diagnosis fit under 720 px.
+    assert height <= 400
+    assert "s2s-projector" in big.widget._dom_classes
+
+
+def test_short_runs_get_whole_step_ticks_and_room_for_the_last_ring(make_lab):
+    from seq2seq_lab.config import Seq2SeqConfig
+    from seq2seq_lab.history import History
+    from seq2seq_lab.lab_figure import LabFigure, RunView
+
+    history = History(config=Seq2SeqConfig(), train_loss=[2.6 - 0.1 * i for i in range(12)],
+                      lrs=[1e-3] * 12, eval_steps=[4, 8, 12], val_loss=[2.3, 1.9, 1.5],
+                      val_accuracy=[0.3, 0.6, 0.9], val_exact=[0, 0, 0.5], best_step=12)
+    for theme in THEMES:
+        figure = LabFigure(theme, "en")
+        figure.render([RunView(history, "#1", "#0072B2", "current", 12)], legends=False)
+        for ax in (figure.loss_ax, figure.accuracy_ax):
+            ticks = [tick for tick in ax.get_xticks() if ax.get_xlim()[0] <= tick <= ax.get_xlim()[1]]
+            assert ticks and all(float(tick).is_integer() for tick in ticks), ticks
+            # The ring around the best point (step 12) ends inside the panel, in pixels.
+            ring = max(ax.lines, key=lambda line: line.get_markersize())
+            radius = ring.get_markersize() / 2 * figure.figure.dpi / 72
+            right_edge = ax.transData.transform((ax.get_xlim()[1], 0))[0]
+            centre = ax.transData.transform((12, 0))[0]
+            assert right_edge - centre >= radius, (theme, right_edge - centre, radius)
+
+
+def test_loss_axis_spans_at_least_a_factor_when_runs_barely_move():
+    from seq2seq_lab.config import Seq2SeqConfig
+    from seq2seq_lab.history import History
+    from seq2seq_lab.lab_figure import MIN_LOSS_RATIO, LabFigure, RunView
+
+    flat = [2.62 + 0.02 * ((i * 7) % 3 - 1) for i in range(50)]
+    history = History(config=Seq2SeqConfig(), train_loss=flat, lrs=[1e-4] * 50,
+                      eval_steps=[25, 50], val_loss=[2.63, 2.62], val_accuracy=[0.1, 0.1],
+                      val_exact=[0, 0])
+    figure = LabFigure("notebook", "en")
+    figure.render([RunView(history, "a", "#0072B2", "current", 50)], legends=False)
+    low, high = figure.loss_ax.get_ylim()
+    assert high / low >= MIN_LOSS_RATIO - 1e-9
+    assert low < min(flat) and high > max(flat)   # every point still on the axis
+
+
+def test_drawn_smoothing_follows_a_falling_loss_without_lag():
+    import math
+    import random
+
+    from seq2seq_lab.plots import centered_average, smooth
+
+    rng = random.Random(0)
+    true = [0.4 + 2.2 * math.exp(-i / 120) for i in range(400)]
+    raw = [value + rng.gauss(0, 0.08) for value in true]
+
+    def offset_and_noise(curve):
+        errors = [c - v for c, v in zip(curve, true)]
+        mean = sum(errors) / len(errors)
+        spread = math.sqrt(sum((e - mean) ** 2 for e in errors) / len(errors))
+        return mean, spread
+
+    mean, spread = offset_and_noise(centered_average(raw))
+    assert abs(mean) < 0.01        # no systematic offset: it runs through the raw band
+    assert spread < 0.08 * 0.5     # and removes at least half of the noise
+    # Inside the raw band: about as many raw points above the drawn line as below it.
+    above = sum(r > c for r, c in zip(raw, centered_average(raw))) / len(raw)
+    assert 0.4 < above < 0.6
+    # The trailing EMA this replaces fails the same check (it lags, so it sits above).
+    assert offset_and_noise(smooth(raw))[0] > 0.02
+
+
+def test_english_plurals_in_messages():
+    from seq2seq_lab.i18n import t
+
+    assert "1 batch and 1 evaluation so far" in t("diagnose_pending", "en", steps=1, evaluations=1)
+    assert "0 batches and 0 evaluations" in t("diagnose_pending", "en", steps=0, evaluations=0)
+    assert "1 run off" in t("lab_cleared", "en", count=1)
+    assert "3 runs off" in t("lab_cleared", "en", count=3)
+    assert "1 step," in t("lab_finished", "en", number=1, steps=1, seconds=0.1)
+    assert "평가 1번" in t("diagnose_pending", "ko", steps=1, evaluations=1)
+
+
+def test_train_says_starting_at_once(make_lab):
+    lab = make_lab(params=["learning_rate"])
+    release = threading.Event()
+
+    def slow_train(*args, **kwargs):   # stands in for the first run's ~3 s of imports
+        release.wait(10)
+        return train(*args, **kwargs)
+
+    lab.train_function = slow_train
+    lab.train_button.click()
+    assert "starting" in lab.status.value
+    release.set()
+    assert lab.wait(60)
+    assert "finished" in lab.status.value
+
+
+def test_compare_stopped_before_its_first_step_says_so(make_lab):
+    panel = make_lab(Compare, values=[1e-3, 1e-2])
+    started = threading.Event()
+
+    def compare_until_stopped(base, vary, stop_event, **kwargs):
+        started.set()
+        stop_event.wait(10)
+        return []                      # stopped before any member trained a batch
+
+    panel._compare_function = compare_until_stopped
+    panel.train_button.click()
+    assert "starting" in panel.status.value
+    assert started.wait(10)
+    panel.stop_button.click()
+    assert panel.wait(30)
+    assert "Stopped before the first step" in panel.status.value
+    assert panel.runs == [] and not panel.message
+
+
+def test_stop_right_after_train_still_updates_the_status(make_lab):
+    lab = make_lab(params=["learning_rate"])
+    lab.runner.start(lambda stop: time.sleep(0.5))   # a job the next run must wait for
+    lab.train_button.click()
+    lab.stop_button.click()                            # before that run began
+    assert lab.wait(30)
+    assert "Stopped before the first step" in lab.status.value
