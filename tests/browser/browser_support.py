@@ -240,6 +240,19 @@ def has_lab_widget(notebook: Path) -> bool:
     return bool(re.search(r"\b(Lab|Compare)\(", code))
 
 
+_JS_NEW_RUN = r"""([el, before]) => {
+     const match = /\brun (\d+)/.exec(el.innerText || '');
+     return match && Number(match[1]) > before;
+   }"""
+
+
+def wait_for_new_run(page, status, runs_before: int, timeout_ms: int) -> None:
+    """Wait until the status line reports more finished runs than ``runs_before``: the
+    kernel's own count, not the slider readout."""
+    page.wait_for_function(_JS_NEW_RUN, arg=[status.element_handle(), runs_before],
+                           timeout=timeout_ms)
+
+
 def finished_runs(status_text: str) -> int:
     """The kernel's finished-run count the status line reports ("run 2 finished: ...")."""
     match = re.search(r"\brun (\d+)", status_text)

@@ -18,7 +18,7 @@ import pytest
 
 from browser_support import (ARTIFACTS, REPO, finished_runs, free_port, has_lab_widget,
                              image_source, lesson_notebooks, server_environment, stop_process,
-                             wait_for_port)
+                             wait_for_new_run, wait_for_port)
 
 WIDGET_LESSONS = [notebook for notebook in lesson_notebooks() if has_lab_widget(notebook)]
 PROJECTOR = {"width": 1280, "height": 720}
@@ -83,12 +83,7 @@ def test_demo_app_trains_once(demo_app, browser_context):
         runs_before = finished_runs(status.inner_text())
         figure_before = image_source(widget)
         widget.locator(".s2s-train").first.click()
-        page.wait_for_function(
-            """([el, before]) => {
-                 const match = /\\brun (\\d+)/.exec(el.innerText || '');
-                 return match && Number(match[1]) > before;
-               }""",
-            arg=[status.element_handle(), runs_before], timeout=120_000)
+        wait_for_new_run(page, status, runs_before, 120_000)
         assert image_source(widget) != figure_before, "the figure did not change after Train"
         diagnosis = widget.locator(".s2s-diagnosis").first
         page.wait_for_function("(el) => (el.innerText || '').trim().length > 0",

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from browser_support import (ARTIFACTS, NOTEBOOKS, finished_runs, has_lab_widget, image_source,
-                             lesson_notebooks, slug)
+                             lesson_notebooks, slug, wait_for_new_run)
 
 LESSONS = lesson_notebooks()
 WIDGET_ROOT = ".s2s-lab, .s2s-compare"
@@ -115,12 +115,7 @@ def exercise_widget(lab, widget, lesson: str) -> None:
     status_at_stop = status.inner_text()
 
     # The kernel finished (or stopped) the run and says so in the status line ...
-    page.wait_for_function(
-        r"""([el, before]) => {
-             const match = /\brun (\d+)/.exec(el.innerText || '');
-             return match && Number(match[1]) > before;
-           }""",
-        arg=[status.element_handle(), runs_before], timeout=RUN_TIMEOUT_MS)
+    wait_for_new_run(page, status, runs_before, RUN_TIMEOUT_MS)
     final_status = status.inner_text()
     print(f"{lesson}: Stop {stop_at - train_at:.1f} s after Train; at Stop: "
           f"{status_at_stop!r}; then {final_status!r}")
@@ -153,12 +148,7 @@ def check_stop(lab, widget, lesson: str) -> None:
     parameter, _, _ = move_first_slider(page, widget)
     widget.locator(".s2s-train").first.click()
     widget.locator(".s2s-stop").first.click()
-    page.wait_for_function(
-        r"""([el, before]) => {
-             const match = /\brun (\d+)/.exec(el.innerText || '');
-             return match && Number(match[1]) > before;
-           }""",
-        arg=[status.element_handle(), runs_before], timeout=RUN_TIMEOUT_MS)
+    wait_for_new_run(page, status, runs_before, RUN_TIMEOUT_MS)
     final_status = status.inner_text()
     print(f"{lesson}: Stop right after Train: {final_status!r}")
     assert "stopped by you" in final_status, f"{lesson}: Stop had no effect: {final_status!r}"
