@@ -100,7 +100,7 @@ class Drawer:
     """
 
     def __init__(self, render: Callable[[], None], on_error: Callable[[BaseException], None],
-                 max_rate: float = 5.0, budget: float = 0.07, max_interval: float = 2.0):
+                 max_rate: float = 5.0, budget: float = 0.04, max_interval: float = 2.0):
         self._render, self._on_error = render, on_error
         self.min_interval, self.budget, self.max_interval = 1.0 / max_rate, budget, max_interval
         self._wake = threading.Condition()
