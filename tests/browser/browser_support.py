@@ -47,37 +47,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+def _wait_for_server(ready, what: str, process: subprocess.Popen, log: Path,
+                     timeout: float) -> None:
+    """Poll ``ready()`` until it is true; fail with the server's log if it exits or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}; log: {log}\n"
                                + log.read_text()[-3000:])
+        if ready():
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"server not {what} after {timeout} s; log: {log}\n"
+                       + log.read_text()[-3000:])
+
+
+def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    def answers() -> bool:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
+                return response.status == 200
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"server not ready after {timeout} s; log: {log}\n"
-                       + log.read_text()[-3000:])
+            return False
+    _wait_for_server(answers, "ready", process, log, timeout)
 
 
 def wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     """For servers whose every page does work (Voila runs the notebook per request)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; log: {log}\n"
-                               + log.read_text()[-3000:])
+    def listens() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+                return True
         except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(f"server not listening after {timeout} s; log: {log}\n"
-                       + log.read_text()[-3000:])
+            return False
+    _wait_for_server(listens, "listening", process, log, timeout)
 
 
 def stop_process(process: subprocess.Popen) -> None:
