@@ -275,6 +275,8 @@ class LabFigure:
             high = math.ceil(high / step) * step
         # low <= 0: a linear axis that reaches 0 already shows the whole scale.
         if 0 < low and high / low < MIN_LOSS_RATIO:
+            # Barely moving runs hug their maximum: a little headroom keeps them off the frame.
+            high *= MIN_LOSS_RATIO ** 0.05
             low = high / MIN_LOSS_RATIO
         self.loss_ax.set_ylim(low, high)
 
