@@ -45,7 +45,8 @@ from torch import nn
 from .config import Seq2SeqConfig
 from .data import Task
 from .models import Seq2Seq, build_model
-from .training import as_config, make_optimizer, resolve_device, resolve_task, sequence_loss
+from .training import (RunningAverage, as_config, make_optimizer, resolve_device, resolve_task,
+                       running_average, sequence_loss)
 
 STOP_FACTOR = 4.0  # smoothed loss above 4x its best: blown up (fastai's stop_div)
 SUGGESTION_RULE = "minimum"  # see the module docstring for why not valley at our scale
@@ -79,13 +80,8 @@ class LRFinderResult:
 
 # ---- rules: pure functions of the recorded curve ------------------------------------------
 def smooth_losses(losses: list[float], beta: float) -> list[float]:
-    """Debiased exponential moving average: without the ``1 - beta**n`` division the first
-    points would be dragged towards zero."""
-    out, average = [], 0.0
-    for count, value in enumerate(losses, start=1):
-        average = beta * average + (1 - beta) * value
-        out.append(average / (1 - beta ** count))
-    return out
+    """The sweep's smoothed curve: ``training.running_average`` (a debiased EMA)."""
+    return running_average(losses, beta)
 
 
 def suggest_minimum(lrs: list[float], smoothed: list[float]) -> float:
@@ -186,7 +182,7 @@ def _sweep(model, optimizer, task, config, rates, seed, stop_factor, beta, devic
     order = torch.Generator().manual_seed(seed)  # the batch order train() uses for this seed
     losses: list[float] = []
     smoothed: list[float] = []
-    average, best = 0.0, math.inf
+    average, best = RunningAverage(beta), math.inf
     model.train()
     batches = _endless_batches(task, config, order)
     for rate in rates:
@@ -199,8 +195,7 @@ def _sweep(model, optimizer, task, config, rates, seed, stop_factor, beta, devic
         if not math.isfinite(value):
             return losses, smoothed, True
         losses.append(value)
-        average = beta * average + (1 - beta) * value
-        smoothed.append(average / (1 - beta ** len(losses)))
+        smoothed.append(average.update(value))
         best = min(best, smoothed[-1])
         if smoothed[-1] > stop_factor * best:
             return losses, smoothed, True

@@ -65,28 +65,18 @@ def font_families() -> list[str]:
     return ["DejaVu Sans", hangul] if hangul else ["DejaVu Sans"]
 
 
-def smooth(values: list[float], beta: float = 0.9) -> list[float]:
-    """Debiased exponential moving average (fastai's AvgSmoothLoss): early points are not
-    dragged towards zero, and a higher ``beta`` smooths more."""
-    out, average = [], 0.0
-    for i, value in enumerate(values, start=1):
-        average = beta * average + (1 - beta) * value
-        out.append(average / (1 - beta ** i))
-    return out
-
-
 def centered_average(values: list[float], fraction: float = 0.02) -> list[float]:
     """The smoothed training loss that the figures draw: a moving average centred on each
     step, over ``2 * fraction`` of the steps (at least 5), its window shrinking
     symmetrically near both ends.
 
-    Why not :func:`smooth` (a trailing EMA): with beta 0.9 it averages the last ~10 steps, so
+    Why not a trailing EMA (``training.running_average``): with beta 0.9 it averages the last ~10 steps, so
     on a falling loss it lags ~10 steps behind and sits *above* every raw point, and learners
     read that as "the training loss is higher than the validation loss".  A centred window
     has no lag on a straight trend (the points before and after cancel), so the line runs
     through the middle of the raw band.  The price is the last few points: their window is
     small, so the line's tip is as noisy as the raw loss there, which is honest while a run
-    is in progress.  ``smooth`` stays for decisions made *during* training (divergence, the
+    is in progress.  The EMA stays for decisions made *during* training (divergence, the
     learning-rate finder), which cannot look ahead.
     """
     count = len(values)

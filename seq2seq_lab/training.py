@@ -144,20 +144,38 @@ def corpus_bleu(hypotheses: list[list[str]], references: list[list[str]]) -> flo
     return float(result.score)
 
 
+class RunningAverage:
+    """Debiased exponential moving average (fastai's AvgSmoothLoss): dividing by
+    ``1 - beta**n`` keeps the first points from being dragged towards zero.  The one copy of
+    this formula: the divergence monitor and the learning-rate finder both use it."""
+
+    def __init__(self, beta: float):
+        self.beta, self.average, self.count = beta, 0.0, 0
+
+    def update(self, value: float) -> float:
+        """Add ``value``; return the smoothed value so far."""
+        self.count += 1
+        self.average = self.beta * self.average + (1 - self.beta) * value
+        return self.average / (1 - self.beta ** self.count)
+
+
+def running_average(values: list[float], beta: float) -> list[float]:
+    """Every point of :class:`RunningAverage` over ``values``."""
+    average = RunningAverage(beta)
+    return [average.update(value) for value in values]
+
+
 class _DivergenceMonitor:
-    """Debiased EMA of the loss, compared with the first loss (see DIVERGENCE_FACTOR)."""
+    """Smoothed loss compared with the first loss (see DIVERGENCE_FACTOR)."""
 
     def __init__(self):
-        self.first, self.average, self.count = None, 0.0, 0
+        self.first, self.smoothed = None, RunningAverage(SMOOTHING)
 
     def diverged(self, loss: float) -> bool:
         if not math.isfinite(loss):
             return True
         self.first = loss if self.first is None else self.first
-        self.count += 1
-        self.average = SMOOTHING * self.average + (1 - SMOOTHING) * loss
-        smoothed = self.average / (1 - SMOOTHING ** self.count)
-        return smoothed > DIVERGENCE_FACTOR * self.first
+        return self.smoothed.update(loss) > DIVERGENCE_FACTOR * self.first
 
 
 def _better(metric: str, new: float, best: float | None) -> bool:
