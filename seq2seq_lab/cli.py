@@ -100,12 +100,15 @@ def train_command(argv: list[str]) -> int:
     print(f"{ending}: {history.steps} batches in {history.wall_time:.1f} s; final validation loss "
           f"{history.final('val_loss'):.4f}, token accuracy {history.final('val_accuracy'):.4f}")
     if args.out:
-        from .plots import plot_histories, to_png
+        # The same figure as the Lab widget's "Save PNG": one drawing of a run, not two.
+        from .lab_figure import LabFigure, RunView
+        from .plots import PALETTE
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         history.to_csv(out / "history.csv")
         config.to_file(out / "config.yaml")
-        (out / "curves.png").write_bytes(to_png(plot_histories([history], title=history.label)))
+        view = RunView(history, history.label, PALETTE[0], role="current")
+        (out / "curves.png").write_bytes(LabFigure().render([view], compress_level=6))
         print(f"wrote {out / 'history.csv'}, {out / 'curves.png'}, {out / 'config.yaml'}")
     return 0
 

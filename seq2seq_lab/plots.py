@@ -1,13 +1,14 @@
-"""Pure drawing functions: a History (or several) onto matplotlib Axes of an Agg Figure.
+"""Drawing helpers shared by every figure: palette, Hangul font, lag-free smoothing, PNG bytes.
 
-Lessons: all (every loss curve); the CLI's ``--out`` PNG; the Lab widget's live frames.
+Lessons: all.  The figure itself (losses and accuracy of one or many runs) is drawn by
+``lab_figure.py``, for the Lab widget's live frames, its "Save PNG" and the CLI's ``--out``.
 
 No pyplot anywhere: figures are ``matplotlib.figure.Figure`` objects with an Agg canvas, so a
 thread can render PNG bytes without touching the notebook's backend, and no figure leaks into
 pyplot's registry.  Colours come from Okabe & Ito's colour-blind-safe palette.  Korean labels
 need a Hangul font: :func:`font_families` finds one (a system Nanum or Noto CJK font, or the
 NanumGothic that the ``koreanize-matplotlib`` package ships) and names it as a per-text fallback,
-so no global matplotlib setting is changed.  The Lab's live figure is in ``lab_figure.py``.
+so no global matplotlib setting is changed.
 """
 from __future__ import annotations
 
@@ -22,10 +23,8 @@ from matplotlib import font_manager
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from .history import History
-from .i18n import t
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 # deficiency, and in greyscale on a projector.
@@ -91,71 +90,12 @@ def centered_average(values: list[float], fraction: float = 0.02) -> list[float]
     return (sums / (2 * reach + 1)).tolist()
 
 
-def new_figure(panels: int = 1, width: float = 7.0, height: float = 3.6) -> Figure:
-    """A figure with its own Agg canvas and ``panels`` side-by-side axes."""
-    figure = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(figure)
-    figure.subplots(1, panels, squeeze=False)
-    return figure
-
-
-def draw_losses(ax, history: History, color: str = PALETTE[0], label: str | None = None,
-                alpha: float = 1.0, raw: bool = True, smoothing: float = 0.02) -> None:
-    """Training loss per batch (raw, faint; smoothed, solid) and validation loss per
-    evaluation (dashed, dots), the best validation point ringed, a divergence marked by x.
-    ``smoothing``: the half-width of the centred average, as a fraction of the steps."""
-    steps = range(1, history.steps + 1)
-    name = label if label is not None else (history.label or "run")
-    if raw and history.train_loss:
-        ax.plot(steps, history.train_loss, color=color, alpha=0.2 * alpha, linewidth=0.8)
-    if history.train_loss:
-        ax.plot(steps, centered_average(history.train_loss, smoothing), color=color, alpha=alpha,
-                linewidth=1.8, label=f"{name}: {t('legend_train')}")
-    if history.val_loss:
-        ax.plot(history.eval_steps, history.val_loss, color=color, alpha=alpha, linestyle="--",
-                marker="o", markersize=3, linewidth=1.5, label=f"{name}: {t('legend_val')}")
-    best = history.best_index
-    if best is not None and history.val_loss:
-        ax.plot([history.eval_steps[best]], [history.val_loss[best]], marker="o", markersize=10,
-                markerfacecolor="none", markeredgecolor=color, markeredgewidth=2, alpha=alpha,
-                linestyle="none")
-    if history.diverged and history.train_loss:
-        ax.plot([history.steps], [history.train_loss[-1]], marker="x", markersize=12,
-                markeredgewidth=3, color=PALETTE[3], alpha=alpha, linestyle="none",
-                label=t("legend_diverged"))
-    ax.set_xlabel(t("axis_step"), fontfamily=font_families())
-    ax.set_ylabel(t("axis_loss"), fontfamily=font_families())
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # steps are whole: no "2.5" tick
-
-
 def wants_log_scale(histories: list[History]) -> bool:
     """Log y when the losses span more than a factor of 10 (a diverging run next to a good
     one): on a linear axis the good run would be a flat line at the bottom.  10, not more: a
     run diverged at 14 beside a good one at 0.6 (a factor of 23) squashed the good one."""
     values = [v for h in histories for v in h.train_loss + h.val_loss if v > 0 and math.isfinite(v)]
     return bool(values) and max(values) / min(values) > 10
-
-
-def plot_histories(histories: list[History], title: str | None = None) -> Figure:
-    """One figure: losses of every history (left), validation accuracy (right)."""
-    figure = new_figure(panels=2, width=10, height=3.8)
-    loss_ax, accuracy_ax = figure.axes
-    for i, history in enumerate(histories):
-        color = PALETTE[i % len(PALETTE)]
-        draw_losses(loss_ax, history, color=color, raw=len(histories) == 1)
-        if history.val_accuracy:
-            accuracy_ax.plot(history.eval_steps, history.val_accuracy, color=color, marker="o",
-                             markersize=3, label=history.label or "run")
-    if wants_log_scale(histories):
-        loss_ax.set_yscale("log")
-    fonts = font_families()
-    loss_ax.legend(prop={"family": fonts, "size": 8})
-    accuracy_ax.set_ylim(0, 1.02)
-    accuracy_ax.set_xlabel(t("axis_step"), fontfamily=fonts)
-    accuracy_ax.set_ylabel(t("axis_accuracy"), fontfamily=fonts)
-    if title:
-        figure.suptitle(title, fontfamily=fonts)
-    return figure
 
 
 def to_png(figure: Figure, dpi: int = 100, compress_level: int = 6) -> bytes:
