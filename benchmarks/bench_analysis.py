@@ -17,7 +17,9 @@ import time
 import torch
 
 from report import command, machine, write_section
-from seq2seq_lab import Seq2SeqConfig, compare, lr_find, make_task, train
+from seq2seq_lab import Seq2SeqConfig, build_model, compare, lr_find, make_task, train
+from seq2seq_lab.ensemble import evaluate_together
+from seq2seq_lab.training import evaluate, make_optimizer, sequence_loss
 
 RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3]   # the lesson-01 sweep, 2 of them diverge
 SEEDS = list(range(8))
@@ -29,11 +31,50 @@ def seconds(function) -> float:
     return time.perf_counter() - start
 
 
+def step_seconds(config: Seq2SeqConfig, task, steps: int = 24) -> float:
+    """Seconds per training step (forward, backward, clip, update) of one model, no evaluation."""
+    torch.manual_seed(0)
+    model = build_model(config, len(task.source_vocab), len(task.target_vocab))
+    optimizer = make_optimizer(model, config)
+    batch = next(task.batches("train", config.batch_size))
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        logits, _ = model(batch.source, batch.source_lengths, batch.target_in)
+        loss = sequence_loss(logits, batch.target_out)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_gradient)
+        optimizer.step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[2:])
+
+
+def evaluation_seconds(config: Seq2SeqConfig, task, members: int) -> tuple[float, float]:
+    """Seconds for one validation pass of one model, and of ``members`` models together."""
+    models = []
+    for seed in range(members):
+        torch.manual_seed(seed)
+        models.append(build_model(config, len(task.source_vocab), len(task.target_vocab)))
+    device = torch.device("cpu")
+    evaluate(models[0], task, config), evaluate_together(models, task, config, device)  # warm
+    one = seconds(lambda: evaluate(models[0], task, config))
+    together = seconds(lambda: evaluate_together(models, task, config, device))
+    return one, together
+
+
 def measure(repeats: int) -> tuple[list[str], dict]:
     config, task = Seq2SeqConfig(), make_task("reverse")
     train(config.replace(max_num_batches=2), task=task)           # warm-up: imports, caches
-    rows, raw = [], {"one": [], "rates": [], "seeds": [], "seq_rates": [], "epoch": [], "find": []}
+    rows, raw = [], {"one": [], "rates": [], "seeds": [], "seq_rates": [], "epoch": [], "find": [],
+                     "floor": [], "eval": []}
     for _ in range(repeats):
+        # The floor of any vectorised compare: one model stepping on 8x the batch does the
+        # arithmetic of 8 members with none of their per-member overhead.
+        raw["floor"].append(step_seconds(config.replace(batch_size=8 * config.batch_size), task)
+                            / step_seconds(config, task))
+        one_eval, together_eval = evaluation_seconds(config, task, 8)
+        raw["eval"].append(together_eval / one_eval)
         raw["one"].append(seconds(lambda: train(config, task=task)))
         raw["rates"].append(seconds(lambda: compare(config, {"learning_rate": RATES}, task=task)))
         raw["seeds"].append(seconds(lambda: compare(config, {"seed": SEEDS}, task=task)))
@@ -54,7 +95,13 @@ def measure(repeats: int) -> tuple[list[str], dict]:
     find_ratio = statistics.median(f / e for f, e in zip(raw["find"], raw["epoch"]))
     rows.append(f"| `lr_find` (100 batches, 1e-5 to 10, stops at blow-up) / one epoch of "
                 f"`train` (32 batches + 2 evaluations) | {find_ratio:.2f}x | (report) |")
-    seconds_row = ", ".join(f"{name} {statistics.median(values):.2f}" for name, values in raw.items())
+    rows.append(f"| floor: one training step of one model on 8 x 64 examples / on 64 (the "
+                f"arithmetic of 8 members, none of their overhead) | "
+                f"{statistics.median(raw['floor']):.2f}x | (reference) |")
+    rows.append(f"| one validation pass of 8 models together (`evaluate_together`) / of one model | "
+                f"{statistics.median(raw['eval']):.2f}x | (reference) |")
+    seconds_row = ", ".join(f"{name} {statistics.median(values):.2f}" for name, values in raw.items()
+                            if name not in ("floor", "eval"))
     rows.append(f"| (median seconds: {seconds_row}) | | |")
     return rows, raw
 

@@ -25,6 +25,7 @@ from typing import Iterable
 import torch
 from torch import nn
 
+from .attention import mlp_scores
 from .config import Seq2SeqConfig
 from .data import BOS_ID, EOS_ID, PAD_ID, Batch, Task
 from .history import History
@@ -147,7 +148,7 @@ class Ensemble:
             return [(states[:, :, 2 * i], states[:, :, 2 * i + 1]) for i in range(layers)]
         return [states[:, :, i] for i in range(layers)]
 
-    def decode(self, p: dict, target_in, state, encoder_outputs, source_mask):
+    def decode(self, p: dict, target_in, state, encoder_outputs, source_mask, projected_keys=None):
         """target_in: E x B x T -> logits (E x B x T x V) and the new states."""
         config = self.config
         x = _embed(p["decoder.embedding.weight"], target_in)                # E x B x T x D
@@ -157,13 +158,20 @@ class Ensemble:
             x = output + x if config.rnn_residual_connections and i > 0 else output
             new_state.append(layer_state)
         if config.rnn_attention_type != "none":
-            context = self._attend(p, x, encoder_outputs, source_mask)      # E x B x T x H
+            context = self._attend(p, x, encoder_outputs, source_mask, projected_keys)  # E x B x T x H
             x = torch.tanh(_linear(torch.cat([context, x], -1), p["decoder.combine.weight"],
                                    p["decoder.combine.bias"]))
         logits = _linear(x, p["decoder.output.weight"], p["decoder.output.bias"])
         return logits, new_state
 
-    def _attend(self, p, query, keys, source_mask) -> torch.Tensor:
+    def project_keys(self, p: dict, keys: torch.Tensor) -> torch.Tensor | None:
+        """``Attention.project_keys`` for every member (``mlp``: W_k key + b, else None)."""
+        if self.config.rnn_attention_type != "mlp":
+            return None
+        return _linear(keys, p["decoder.attention.key_layer.weight"],
+                       p["decoder.attention.key_layer.bias"])                 # E x B x S x H
+
+    def _attend(self, p, query, keys, source_mask, projected_keys=None) -> torch.Tensor:
         """attention.Attention for every member: query E x B x T x H, keys E x B x S x H."""
         kind = self.config.rnn_attention_type
         members, batch, target_time, hidden = query.shape
@@ -175,12 +183,14 @@ class Ensemble:
             scores = projected.reshape(members * batch, target_time, hidden) @ flat_keys.transpose(1, 2)
         elif kind == "mlp":
             q = _linear(query, p["decoder.attention.query_layer.weight"], None)      # E x B x T x H
-            k = _linear(keys, p["decoder.attention.key_layer.weight"],
-                        p["decoder.attention.key_layer.bias"])                        # E x B x S x H
-            # In place: the sum is never needed again, and this tensor is the biggest of the
-            # step (E*B*T*S*H floats), so one pass over memory fewer matters.
-            hidden_states = (q.unsqueeze(3) + k.unsqueeze(2)).tanh_()                # E x B x T x S x H
-            scores = _linear(hidden_states, p["decoder.attention.energy.weight"], None).squeeze(-1)
+            k = projected_keys if projected_keys is not None else self.project_keys(p, keys)
+            energy = p["decoder.attention.energy.weight"]                            # E x 1 x H
+            # One member at a time, not one E x B x T x S x H tensor: that tensor is the
+            # biggest of the step and, for 8 members, overflows the CPU caches, so every pass
+            # over it (add, squash, energy, and their gradients) went to memory; the loop took
+            # half the time.
+            scores = torch.stack([mlp_scores(qe, ke, ve)                             # B x T x S
+                                  for qe, ke, ve in zip(q.unbind(0), k.unbind(0), energy.unbind(0))])
         else:  # fixed
             scores = query.new_zeros(members, batch, target_time, keys.shape[2])
         scores = scores.reshape(members, batch, target_time, -1)                      # E x B x T x S
@@ -201,10 +211,11 @@ class Ensemble:
         """``Seq2Seq.greedy_decode`` for every member: E x B x steps token ids."""
         p = self.stacked()
         outputs, state, source_mask = self.encode(p, source, source_lengths)
+        projected_keys = self.project_keys(p, outputs)  # once per sentence, not per token
         token = source.new_full((*source.shape[:2], 1), BOS_ID)              # E x B x 1
         tokens, finished = [], torch.zeros_like(token[..., 0], dtype=torch.bool)
         for _ in range(max_len):
-            logits, state = self.decode(p, token, state, outputs, source_mask)
+            logits, state = self.decode(p, token, state, outputs, source_mask, projected_keys)
             token = logits.argmax(-1)                                         # E x B x 1
             tokens.append(token)
             finished |= token[..., 0] == EOS_ID
@@ -282,11 +293,6 @@ def train_together(configs: list[Seq2SeqConfig], task: Task, seeds: list[int],
         for config, seed, label in zip(configs, seeds, labels):
             torch.manual_seed(seed)  # the very weights a lone train(config, seed=seed) draws
             runs.append(Run(config, task, seed, device, callbacks, label))
-    for run in runs:
-        # One fused update per member instead of a Python loop over its ~20 tensors (on CPU
-        # torch picks the loop by default): the same arithmetic, a sixth of the step time here.
-        for group in run.optimizer.param_groups:
-            group["foreach"] = True
     shape = configs[0]
     batch_streams = [run.batches() for run in runs]
     active = list(range(len(runs)))

@@ -101,10 +101,11 @@ class Decoder(nn.Module):
             return [(states[2 * i], states[2 * i + 1]) for i in range(self.num_layers)]
         return [states[i] for i in range(self.num_layers)]
 
-    def forward(self, target_in, state, encoder_outputs, source_mask):
+    def forward(self, target_in, state, encoder_outputs, source_mask, projected_keys=None):
         """
         :param target_in: batch x target_time token ids (BOS first)
         :param state: per-layer states from :meth:`initial_state` or a previous call
+        :param projected_keys: ``attention.project_keys(encoder_outputs)``, if already computed
         :return: logits (batch x target_time x vocab), the new state, and attention weights
             (batch x target_time x source_time) or None
         """
@@ -116,7 +117,7 @@ class Decoder(nn.Module):
             new_state.append(layer_state)
         weights = None
         if self.attention is not None:
-            context, weights = self.attention(x, encoder_outputs, source_mask)
+            context, weights = self.attention(x, encoder_outputs, source_mask, projected_keys)
             x = torch.tanh(self.combine(torch.cat([context, x], dim=-1)))
         logits = self.output(self.hidden_dropout(x))                 # batch x tgt x vocab
         return logits, new_state, weights
@@ -149,10 +150,13 @@ class Seq2Seq(nn.Module):
             (batch x steps x source_time) or None
         """
         outputs, state, source_mask = self.encode(source, source_lengths)
+        attention = self.decoder.attention
+        projected_keys = attention.project_keys(outputs) if attention is not None else None
         token = source.new_full((source.shape[0], 1), BOS_ID)
         tokens, weights, finished = [], [], torch.zeros_like(token[:, 0], dtype=torch.bool)
         for _ in range(max_len):
-            logits, state, step_weights = self.decoder(token, state, outputs, source_mask)
+            logits, state, step_weights = self.decoder(token, state, outputs, source_mask,
+                                                       projected_keys)
             token = logits.argmax(-1)                                  # batch x 1
             tokens.append(token)
             if step_weights is not None:

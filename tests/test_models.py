@@ -88,3 +88,33 @@ def test_greedy_decode_stops_at_eos():
     batch = _batch()
     tokens, _ = model.greedy_decode(batch.source, batch.source_lengths, max_len=10)
     assert tokens.shape[1] == 1 and (tokens == EOS_ID).all()
+
+
+def test_mlp_scores_give_bahdanaus_attention_weights():
+    """The sigmoid form (attention.mlp_scores) differs from v . tanh(q + k) only by a constant
+    per query, so the softmax weights are Bahdanau's."""
+    from seq2seq_lab.attention import mlp_scores
+    torch.manual_seed(0)
+    query, keys, energy = torch.randn(3, 5, 16), torch.randn(3, 7, 16), torch.randn(1, 16)
+    bahdanau = (torch.tanh(query.unsqueeze(2) + keys.unsqueeze(1)) @ energy.t()).squeeze(-1)
+    ours = mlp_scores(query, keys, energy)
+    torch.testing.assert_close(torch.softmax(ours, -1), torch.softmax(bahdanau, -1))
+    shift = ours - bahdanau  # the same constant, sum(v), for every pair
+    torch.testing.assert_close(shift, torch.full_like(shift, float(energy.sum())))
+
+
+@pytest.mark.parametrize("attention", ["mlp", "dot", "bilinear"])
+def test_greedy_decode_matches_feeding_back_its_own_tokens(attention):
+    """greedy_decode (keys projected once per sentence) predicts what the teacher-forced
+    forward pass predicts when fed the model's own previous tokens."""
+    from seq2seq_lab.data import BOS_ID
+    config = Seq2SeqConfig(rnn_num_hidden=16, rnn_attention_type=attention)
+    torch.manual_seed(1)
+    model = build_model(config, len(TASK.source_vocab), len(TASK.target_vocab)).eval()
+    batch = _batch()
+    tokens, weights = model.greedy_decode(batch.source, batch.source_lengths, max_len=6)
+    fed = torch.cat([torch.full_like(tokens[:, :1], BOS_ID), tokens[:, :-1]], 1)
+    with torch.no_grad():
+        logits, forced_weights = model(batch.source, batch.source_lengths, fed)
+    assert torch.equal(logits.argmax(-1), tokens)
+    torch.testing.assert_close(weights, forced_weights, rtol=1e-5, atol=1e-6)
