@@ -40,13 +40,12 @@ import math
 from dataclasses import dataclass, field
 
 import torch
-from torch import nn
 
 from .config import Seq2SeqConfig
 from .data import Task
 from .models import Seq2Seq, build_model
-from .training import (RunningAverage, as_config, make_optimizer, resolve_device, resolve_task,
-                       running_average, sequence_loss)
+from .training import (RunningAverage, as_config, clip_and_step, make_optimizer, resolve_device,
+                       resolve_task, running_average, sequence_loss)
 
 STOP_FACTOR = 4.0  # smoothed loss above 4x its best: blown up (fastai's stop_div)
 SUGGESTION_RULE = "minimum"  # see the module docstring for why not valley at our scale
@@ -201,9 +200,7 @@ def _sweep(model, optimizer, task, config, rates, seed, stop_factor, beta, devic
             return losses, smoothed, True
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        if config.clip_gradient > 0:  # as in training: the rate found must suit clipped steps
-            nn.utils.clip_grad_norm_(model.parameters(), config.clip_gradient)
-        optimizer.step()
+        clip_and_step(model, optimizer, config)
     return losses, smoothed, False
 
 

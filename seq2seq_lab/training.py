@@ -89,6 +89,14 @@ def make_optimizer(model: nn.Module, config: Seq2SeqConfig) -> torch.optim.Optim
     return torch.optim.Adam(params, lr=lr, weight_decay=decay, fused=fused)
 
 
+def clip_and_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: Seq2SeqConfig) -> None:
+    """The update after ``backward``: clip to ``clip_gradient`` (if > 0), then step.  Shared by
+    training and the range test, so the rate ``lr_find`` suggests suits the same clipped steps."""
+    if config.clip_gradient > 0:  # rescales, keeping the direction: tames rare spikes
+        nn.utils.clip_grad_norm_(model.parameters(), config.clip_gradient)
+    optimizer.step()
+
+
 def sequence_loss(logits: torch.Tensor, target_out: torch.Tensor, label_smoothing: float = 0.0,
                   reduction: str = "mean") -> torch.Tensor:
     """Cross-entropy per real target token; padding is masked so short targets are not rewarded."""
@@ -324,9 +332,7 @@ class Run:
         its members in one pass) and hands the scores to :meth:`record_evaluation`.
         """
         config, history = self.config, self.history
-        if config.clip_gradient > 0:  # rescales, keeping the direction: tames rare spikes
-            nn.utils.clip_grad_norm_(self.model.parameters(), config.clip_gradient)
-        self.optimizer.step()
+        clip_and_step(self.model, self.optimizer, config)
         self.step += 1
         history.train_loss.append(self.value)
         history.lrs.append(self.rate)
