@@ -115,7 +115,9 @@ class LabFigure:
         self.fonts = font_families() if (language or get_language()) == "ko" else ["DejaVu Sans"]
         # The figure's own dpi is the theme's: live frames are encoded from its canvas.
         self.figure = Figure(figsize=(self.theme.width, self.theme.height), dpi=self.theme.dpi)
-        self._still: set = set()
+        # Artists of ghosts and pinned runs, in the order they were added: equal-zorder lines
+        # must be pasted in that order, as a full draw does (a set's order changed overlaps).
+        self._still: dict = {}
         self._still_key = None
         self._background, self._background_key = None, None   # axes + ghosts (pixels)
         self._axes_background, self._axes_key = None, None     # axes alone (pixels)
@@ -223,15 +225,16 @@ class LabFigure:
             legend.remove()
 
         if not keep:
-            self._still = set()    # artists of ghosts and pinned runs (see ``_live_png``)
+            self._still = {}    # artists of ghosts and pinned runs (see ``_live_png``)
             self._still_key = still_key
         for view in views:
             if view.role in ("ghost", "pinned"):
                 if keep:
                     continue
-                before = [*loss_ax.lines, *accuracy_ax.lines]
+                before = {*loss_ax.lines, *accuracy_ax.lines}
                 self._draw_run(view)
-                self._still.update(set([*loss_ax.lines, *accuracy_ax.lines]) - set(before))
+                self._still.update((artist, None) for artist in [*loss_ax.lines, *accuracy_ax.lines]
+                                   if artist not in before)
             else:
                 self._draw_run(view)
         histories = [view.history for view in views]
