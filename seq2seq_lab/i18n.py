@@ -146,6 +146,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "학습이 너무 느립니다: {steps} 스텝 동안 학습 손실이 {progress}%만 줄었고 "
         "({start}에서 {end}로), 끝까지 계속 줄고 있었으므로 모델이 아니라 학습률이 한계입니다.",
     },
+    "diagnose_still_learning": {
+        "en": "Still learning when the run ended: the training loss fell {second}% in the second "
+        "half alone (to {end}, from {start}) and validation accuracy is {accuracy}% so far; the "
+        "curve had not levelled off, so the run was too short for this rate, not the model too weak.",
+        "ko": "학습이 끝날 때도 아직 배우는 중이었습니다: 후반부에만 학습 손실이 {second}% 줄었고 "
+        "({start}에서 {end}로) 검증 정확도는 지금까지 {accuracy}%입니다; 곡선이 아직 평평해지지 않았으므로 "
+        "모델이 약한 것이 아니라 이 학습률에 비해 학습이 짧았습니다.",
+    },
     "diagnose_next_too_slow": {
         "en": "Try a learning rate 10x larger ({larger} instead of {lr}), or train for more epochs.",
         "ko": "학습률을 10배 키우거나 ({lr} 대신 {larger}) 더 많은 에폭 동안 학습해 보세요.",

@@ -6,6 +6,7 @@ import pytest
 
 from seq2seq_lab import Diagnosis, History, Seq2SeqConfig, compare, diagnose, preset
 from seq2seq_lab.diagnose import KINDS
+from seq2seq_lab.presets import LESSON_01_COMPARE_RATES
 
 
 @pytest.mark.parametrize("kind", ["good", "diverged", "too_slow", "oscillating", "overfitting",
@@ -39,6 +40,22 @@ def test_real_runs_get_the_verdict_they_were_built_for(kind):
             assert "rnn_num_hidden=16 instead of 4" in verdict.next_step
         else:
             assert f"{100 * e['final_val_accuracy']:.0f}%" in verdict.message
+
+
+def test_a_run_still_learning_fast_at_the_end_is_not_called_underfitting():
+    """Lesson 01's Compare cell: 0.001 is still falling steeply after 160 steps (87-96%
+    accuracy).  "The model is too weak" would send the learner the wrong way."""
+    setting = preset("default", fast=False)   # the preset of lesson 01's Compare cell
+    config = setting.config.replace(learning_rate=LESSON_01_COMPARE_RATES[1])   # 0.001
+    histories = compare(config, {"seed": [0, 1, 2]}, task=setting.task,
+                        task_options=setting.task_options)
+    for history in histories:
+        verdict = diagnose(history, "en")
+        assert verdict.kind in ("good", "too_slow"), (history.label, verdict.message)
+        if verdict.kind == "too_slow":
+            second = 100 * verdict.evidence["second_half_progress"]
+            assert f"fell {second:.0f}% in the second half" in verdict.message
+            assert "train for more epochs" in verdict.next_step
 
 
 def test_empty_and_partial_histories_are_pending_and_never_raise():
