@@ -126,7 +126,8 @@ def _evidence(history: History) -> dict:
     late_pace = (_mean(losses[-2 * quarter:-quarter]) - end) / quarter if n >= 8 else average_pace
     half = losses[n // 2:]
     jumps = [abs(b - a) for a, b in zip(half, half[1:])]
-    evidence.update(start_loss=start, final_train_loss=end, max_train_loss=max(losses),
+    evidence.update(start_loss=start, middle_train_loss=middle, final_train_loss=end,
+                    max_train_loss=max(losses),
                     batch_to_batch_change=_mean(jumps) / _mean(half) if jumps and _mean(half) > 0 else 0.0,
                     progress=1 - end / start if start > 0 else 0.0,
                     second_half_progress=1 - end / middle if middle > 0 else 0.0,
@@ -177,7 +178,7 @@ def _decide(history: History, e: dict) -> tuple[str, dict]:
                   accuracy=f"{100 * e.get('final_val_accuracy', 0.0):.0f}",
                   rises=e["val_rises"], changes=e["val_changes"],
                   jump=f"{100 * e['batch_to_batch_change']:.0f}",
-                  second=f"{100 * e['second_half_progress']:.0f}",
+                  second=f"{100 * e['second_half_progress']:.0f}", middle=fmt(e["middle_train_loss"]),
                   hidden=history.config.rnn_num_hidden, bigger=4 * history.config.rnn_num_hidden)
     risen = e["final_val_loss"] - e["best_val_loss"]
     if (e["evaluations_since_best"] >= OVERFIT_EVALUATIONS and e["val_rise"] > OVERFIT_RISE

@@ -148,10 +148,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "diagnose_still_learning": {
         "en": "Still learning when the run ended: the training loss fell {second}% in the second "
-        "half alone (to {end}, from {start}) and validation accuracy is {accuracy}% so far; the "
+        "half alone (from {middle} to {end}) and validation accuracy is {accuracy}% so far; the "
         "curve had not levelled off, so the run was too short for this rate, not the model too weak.",
         "ko": "학습이 끝날 때도 아직 배우는 중이었습니다: 후반부에만 학습 손실이 {second}% 줄었고 "
-        "({start}에서 {end}로) 검증 정확도는 지금까지 {accuracy}%입니다; 곡선이 아직 평평해지지 않았으므로 "
+        "({middle}에서 {end}로) 검증 정확도는 지금까지 {accuracy}%입니다; 곡선이 아직 평평해지지 않았으므로 "
         "모델이 약한 것이 아니라 이 학습률에 비해 학습이 짧았습니다.",
     },
     "diagnose_next_too_slow": {

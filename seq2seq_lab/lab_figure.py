@@ -180,8 +180,7 @@ class LabFigure:
         artists = [artist for ax in (self.loss_ax, self.accuracy_ax) for artist in (*ax.lines, *ax.texts)]
         moving = [artist for artist in artists if artist not in self._still]
         limits = (self.loss_ax.get_xlim(), self.loss_ax.get_ylim(), self.loss_ax.get_yscale())
-        key = (limits, tuple((v.label, v.role, v.history.steps, len(v.history.eval_steps))
-                             for v in views if v.role in ("ghost", "pinned")))
+        key = (limits, self._still_key)   # ``draw`` just set it: which ghosts, as drawn
         if key != self._background_key:
             # Two layers: the axes alone (ticks, labels, grid: the costly text) change only
             # with the limits; the ghosts change at the start of every run, when the run just
