@@ -143,7 +143,8 @@ class Compare(LivePanel):
             if done:
                 steps = max(m.history.steps for m in done)
                 seconds = max(m.history.wall_time for m in done)
-                self._status_text = t("compare_finished", self.language, count=len(done),
+                key = "compare_finished" if len(done) > 1 else "compare_finished_one"
+                self._status_text = t(key, self.language, count=len(done),
                                       first=done[0].number, last=done[-1].number, steps=steps,
                                       seconds=seconds)
             else:

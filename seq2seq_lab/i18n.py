@@ -288,6 +288,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "compare_progress": {"en": "training {count:plural=setting/settings} together: step {step}/{total}, "
                                "{seconds:.1f} s",
                          "ko": "설정 {count}개를 함께 학습 중: 스텝 {step}/{total}, {seconds:.1f}초"},
+    "compare_finished_one": {"en": "run {last} finished: {steps:plural=step/steps}, {seconds:.1f} s",
+                             "ko": "실행 {last} 완료: {steps} 스텝, {seconds:.1f}초"},
     "compare_finished": {"en": "run {last} finished: {count:plural=setting/settings} trained together "
                                "(runs {first}-{last}), {steps:plural=step/steps}, {seconds:.1f} s",
                          "ko": "실행 {last} 완료: 설정 {count}개를 함께 학습 (실행 {first}-{last}), "

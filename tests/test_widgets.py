@@ -353,6 +353,10 @@ def test_compare_trains_values_together_with_one_legend(make_lab):
     assert "run 3 finished: 3 settings trained together" in compare.status.value
     assert run_labels(compare) == ["learning_rate=0.001", "learning_rate=0.01", "learning_rate=3"]
     assert compare.diagnosis.value.count("<div") == 3
+    compare.values_box.value = "0.02"             # one value: a plain run, not "runs 4-4"
+    assert compare.train() is not False and compare.wait(90)
+    assert "run 4 finished: 20 steps" in compare.status.value
+    assert "together" not in compare.status.value
     compare.values_box.value = "0.01, lots"
     assert compare.train() is False and "learning_rate must be a number" in compare.message
     compare.values_box.value = ""
