@@ -147,6 +147,8 @@ class Compare(LivePanel):
                 self._status_text = t(key, self.language, count=len(done),
                                       first=done[0].number, last=done[-1].number, steps=steps,
                                       seconds=seconds)
+                if any(m.history.stopped_by_user for m in done):
+                    self._status_text += t("lab_end_stopped", self.language)
             else:
                 # Stopped (or failed) before any member finished a batch: nothing to record,
                 # but the status must not keep saying "starting" or "training".

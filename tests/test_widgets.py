@@ -486,6 +486,22 @@ def test_compare_stopped_before_its_first_step_says_so(make_lab):
     assert panel.runs == [] and not panel.message
 
 
+def test_compare_stops_mid_run_and_keeps_what_it_drew(make_lab):
+    compare = make_lab(Compare, values=[1e-3, 1e-2], config=LONG)
+    compare.train_button.click()
+    deadline = time.monotonic() + 30
+    while (compare.current is None or compare.current.steps < 5) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    frames = compare.frames_drawn
+    start = time.perf_counter()
+    compare.stop_button.click()
+    assert compare.runner.wait(5) and time.perf_counter() - start < 2.0
+    assert compare.wait(30)
+    assert len(compare.runs) == 2 and all(r.stopped_by_user and r.steps >= 5 for r in compare.runs)
+    assert "stopped by you" in compare.status.value
+    assert compare.frames_drawn > frames          # the final frame shows what was trained
+
+
 def test_stop_right_after_train_still_updates_the_status(make_lab):
     lab = make_lab(params=["learning_rate"])
     lab.runner.start(lambda stop: time.sleep(0.5))   # a job the next run must wait for
