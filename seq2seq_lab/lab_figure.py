@@ -185,7 +185,7 @@ class LabFigure:
             # Two layers: the axes alone (ticks, labels, grid: the costly text) change only
             # with the limits; the ghosts change at the start of every run, when the run just
             # finished joins them.  So a new run with the same limits pastes the axes and
-            # draws only the ghosts' lines on them: its first frame took ~120 ms, now ~20.
+            # draws only the ghosts' lines on them: its first frame took ~120 ms, now 25-40.
             for artist in artists:
                 artist.set_visible(False)
             if limits != self._axes_key:
