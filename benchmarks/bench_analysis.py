@@ -19,7 +19,7 @@ import torch
 from report import command, machine, write_section
 from seq2seq_lab import Seq2SeqConfig, build_model, compare, lr_find, make_task, train
 from seq2seq_lab.ensemble import evaluate_together
-from seq2seq_lab.training import evaluate, make_optimizer, sequence_loss
+from seq2seq_lab.training import clip_and_step, evaluate, make_optimizer, sequence_loss
 
 RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3]   # the lesson-01 sweep, 2 of them diverge
 SEEDS = list(range(8))
@@ -44,8 +44,7 @@ def step_seconds(config: Seq2SeqConfig, task, steps: int = 24) -> float:
         loss = sequence_loss(logits, batch.target_out)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_gradient)
-        optimizer.step()
+        clip_and_step(model, optimizer, config)   # the update train() makes
         times.append(time.perf_counter() - start)
     return statistics.median(times[2:])
 

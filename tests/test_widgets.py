@@ -489,9 +489,7 @@ def test_compare_stopped_before_its_first_step_says_so(make_lab):
 def test_compare_stops_mid_run_and_keeps_what_it_drew(make_lab):
     compare = make_lab(Compare, values=[1e-3, 1e-2], config=LONG)
     compare.train_button.click()
-    deadline = time.monotonic() + 30
-    while (compare.current is None or compare.current.steps < 5) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_steps(compare, 5)
     frames = compare.frames_drawn
     start = time.perf_counter()
     compare.stop_button.click()
