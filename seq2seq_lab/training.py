@@ -89,10 +89,15 @@ def make_optimizer(model: nn.Module, config: Seq2SeqConfig) -> torch.optim.Optim
     return torch.optim.Adam(params, lr=lr, weight_decay=decay, fused=fused)
 
 
-def clip_and_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: Seq2SeqConfig) -> None:
+def clip_and_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: Seq2SeqConfig,
+                  clipped: bool = False) -> None:
     """The update after ``backward``: clip to ``clip_gradient`` (if > 0), then step.  Shared by
-    training and the range test, so the rate ``lr_find`` suggests suits the same clipped steps."""
-    if config.clip_gradient > 0:  # rescales, keeping the direction: tames rare spikes
+    training and the range test, so the rate ``lr_find`` suggests suits the same clipped steps.
+
+    ``clipped=True``: the caller has already clipped (``ensemble.clip_together`` does the same
+    arithmetic for many members at once).
+    """
+    if config.clip_gradient > 0 and not clipped:  # rescales, keeping the direction: tames spikes
         nn.utils.clip_grad_norm_(model.parameters(), config.clip_gradient)
     optimizer.step()
 
@@ -325,14 +330,15 @@ class Run:
         self.done = True
         return False
 
-    def finish_batch(self, evaluate_now: bool = True) -> None:
+    def finish_batch(self, evaluate_now: bool = True, clipped: bool = False) -> None:
         """After backward: clip, step, record the batch, and evaluate when it is time.
 
         ``evaluate_now=False``: the caller scores the model itself (``ensemble.py`` scores all
-        its members in one pass) and hands the scores to :meth:`record_evaluation`.
+        its members in one pass) and hands the scores to :meth:`record_evaluation`;
+        ``clipped=True``: the caller has clipped the gradients already (``ensemble.py`` again).
         """
         config, history = self.config, self.history
-        clip_and_step(self.model, self.optimizer, config)
+        clip_and_step(self.model, self.optimizer, config, clipped)
         self.step += 1
         history.train_loss.append(self.value)
         history.lrs.append(self.rate)
