@@ -9,8 +9,9 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``training``: ``train``, the only training loop, returning a ``History`` (``history``)
 - ``presets``: the named settings each lesson and its tests share
 - ``plots``: draws Histories on matplotlib Axes
-- ``lr_finder`` (``lr_find``), ``compare`` (+ ``ensemble``), ``diagnose``: the range test,
-  side-by-side runs trained as one batched model, and plain-language verdicts on curves
+- ``lr_finder`` (``lr_find``), ``compare`` (+ ``ensemble``, ``workers``), ``diagnose``: the
+  range test, side-by-side runs trained as one batched model (split between worker processes,
+  one per core), and plain-language verdicts on curves
 - ``widgets`` (``Lab``) / ``compare_widget`` (``Compare``): live training widgets for lessons,
   built on ``controls``, ``panel``, ``live``, ``lab_figure`` and ``exports``
 - ``cli``: ``seq2seq-lab train`` / ``describe``

@@ -79,7 +79,8 @@ def share_key(config: Seq2SeqConfig) -> tuple | None:
 def compare(base_config: Seq2SeqConfig | dict | None = None, vary: dict[str, list] | None = None,
             task: Task | str = "reverse", seed: int = 0, task_options: dict | None = None,
             callbacks: Iterable = (), stop_event: threading.Event | None = None,
-            device: str | torch.device | None = None, vectorise: bool = True) -> list[History]:
+            device: str | torch.device | None = None, vectorise: bool = True,
+            workers: int | None = None) -> list[History]:
     """Train every setting of ``vary`` (its cartesian product) and return their Histories.
 
     :param base_config: the settings every run shares (a config, a dict, or None)
@@ -90,6 +91,9 @@ def compare(base_config: Seq2SeqConfig | dict | None = None, vary: dict[str, lis
         so a widget can draw every member live
     :param stop_event: set it to stop every run within one batch
     :param vectorise: False trains each setting alone with ``train()`` (the reference result)
+    :param workers: worker processes that share a big group between them on the CPU
+        (``workers.py``); None: one per core for groups of 4 or more members, or the
+        ``SEQ2SEQ_LAB_WORKERS`` environment variable; 0: everything in this process
     :return: Histories in the order of the settings; each ``label`` says what differs
     """
     base_config = as_config(base_config)
@@ -108,10 +112,8 @@ def compare(base_config: Seq2SeqConfig | dict | None = None, vary: dict[str, lis
         if stop_event is not None and stop_event.is_set():
             break
         if key[0] != "alone" and len(indices) > 1:
-            from .ensemble import train_together  # keeps torch-heavy code out of a plain import
-            results = train_together([settings[i][0] for i in indices], task,
-                                     [settings[i][1] for i in indices], callbacks, stop_event,
-                                     device, labels=[settings[i][2] for i in indices])
+            results = _train_group([settings[i] for i in indices], task, callbacks, stop_event,
+                                   device, workers)
         else:
             results = [train_alone(settings[i][0], task, settings[i][1], callbacks, stop_event,
                                    device, label=settings[i][2]) for i in indices]
@@ -126,3 +128,26 @@ def compare(base_config: Seq2SeqConfig | dict | None = None, vary: dict[str, lis
                                    batches_per_epoch=task.batches_per_epoch(config.batch_size),
                                    stopped_by_user=True, label=label)
     return histories
+
+
+def _train_group(settings: list[tuple[Seq2SeqConfig, int, str]], task: Task, callbacks: list,
+                 stop_event: threading.Event | None, device: torch.device,
+                 workers: int | None) -> list[History]:
+    """One group of settings that share an architecture: as one batched model here, or, on
+    a CPU with cores to spare, split between worker processes (one batched model each)."""
+    from . import workers as pool   # keeps torch-heavy code out of a plain import
+    from .ensemble import train_together
+    count = pool.worker_count(len(settings), workers) if device.type == "cpu" else 0
+    if count:
+        hands = pool.deal(len(settings), count)
+        groups = [([settings[i][0] for i in hand], [settings[i][1] for i in hand],
+                   [settings[i][2] for i in hand]) for hand in hands]
+        results = pool.pool().train(groups, task, callbacks, stop_event)
+        if results is not None:  # None: another comparison holds the workers
+            histories: list[History] = [None] * len(settings)  # type: ignore[list-item]
+            for hand, group in zip(hands, results):
+                for i, history in zip(hand, group):
+                    histories[i] = history
+            return histories
+    configs, seeds, labels = (list(column) for column in zip(*settings))
+    return train_together(configs, task, seeds, callbacks, stop_event, device, labels=labels)

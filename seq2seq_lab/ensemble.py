@@ -329,15 +329,29 @@ def train_together(configs: list[Seq2SeqConfig], task: Task, seeds: list[int],
     rate, checks its loss, clips, steps, evaluates and decides to stop exactly as alone.
     """
     device = resolve_device(device)
+    runs = make_runs(configs, task, seeds, callbacks, device, labels)
+    train_runs(runs, task, stop_event)
+    return [run.history for run in runs]
+
+
+def make_runs(configs: list[Seq2SeqConfig], task: Task, seeds: list[int], callbacks: Iterable,
+              device: torch.device, labels: list[str] | None = None) -> list[Run]:
+    """One ``training.Run`` per member, each with the very weights a lone
+    ``train(config, seed=seed)`` draws (the caller's random numbers are left alone)."""
     callbacks = list(callbacks)
     labels = labels or [None] * len(configs)
-    start = time.perf_counter()
     runs = []
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         for config, seed, label in zip(configs, seeds, labels):
-            torch.manual_seed(seed)  # the very weights a lone train(config, seed=seed) draws
+            torch.manual_seed(seed)
             runs.append(Run(config, task, seed, device, callbacks, label))
-    shape = configs[0]
+    return runs
+
+
+def train_runs(runs: list[Run], task: Task, stop_event: threading.Event | None = None) -> None:
+    """Train ``make_runs``' members (one architecture) together until each is done."""
+    start = time.perf_counter()
+    shape, device = runs[0].config, runs[0].device
     batch_streams = [run.batches() for run in runs]
     active = list(range(len(runs)))
     for run in runs:
@@ -388,4 +402,3 @@ def train_together(configs: list[Seq2SeqConfig], task: Task, seeds: list[int],
         active = [i for i in active if not runs[i].done]
     for i in active:  # stopped by the user
         runs[i].finish(time.perf_counter() - start)
-    return [run.history for run in runs]
