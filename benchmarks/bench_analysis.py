@@ -5,7 +5,8 @@ config, and ``lr_find`` vs one epoch of training.
 
 Both sides of each ratio are measured in the same process, interleaved, after a warm-up run
 (the first optimizer built in a process imports torch._dynamo, ~2.6 s); ratios are medians.
-Targets: 8 learning rates and 8 seeds each <= 3x one run.
+Targets: 8 learning rates and 8 seeds each <= 3x one run.  ``compare``'s worker processes are
+started by a warm-up comparison first, as a lesson's Compare widget starts them when it is shown.
 """
 from __future__ import annotations
 
@@ -65,8 +66,10 @@ def evaluation_seconds(config: Seq2SeqConfig, task, members: int) -> tuple[float
 def measure(repeats: int) -> tuple[list[str], dict]:
     config, task = Seq2SeqConfig(), make_task("reverse")
     train(config.replace(max_num_batches=2), task=task)           # warm-up: imports, caches
-    rows, raw = [], {"one": [], "rates": [], "seeds": [], "seq_rates": [], "epoch": [], "find": [],
-                     "floor": [], "eval": []}
+    # ... and the worker processes, which a process starts once (each imports torch, ~2 s)
+    compare(config.replace(max_num_batches=2), {"seed": SEEDS[:4]}, task=task)
+    rows, raw = [], {"one": [], "rates": [], "seeds": [], "one_process": [], "seq_rates": [],
+                     "epoch": [], "find": [], "floor": [], "eval": []}
     for _ in range(repeats):
         # The floor of any vectorised compare: one model stepping on 8x the batch does the
         # arithmetic of 8 members with none of their per-member overhead.
@@ -77,6 +80,8 @@ def measure(repeats: int) -> tuple[list[str], dict]:
         raw["one"].append(seconds(lambda: train(config, task=task)))
         raw["rates"].append(seconds(lambda: compare(config, {"learning_rate": RATES}, task=task)))
         raw["seeds"].append(seconds(lambda: compare(config, {"seed": SEEDS}, task=task)))
+        raw["one_process"].append(seconds(lambda: compare(config, {"learning_rate": RATES},
+                                                          task=task, workers=0)))
         raw["epoch"].append(seconds(lambda: train(config.replace(max_num_epochs=1), task=task)))
         raw["find"].append(seconds(lambda: lr_find(config, task=task)))
     # The unbatched reference once: the 8 rates run one after another by train().
@@ -89,6 +94,8 @@ def measure(repeats: int) -> tuple[list[str], dict]:
     rows.append(f"| `compare` 8 learning rates ({', '.join(f'{r:g}' for r in RATES)}) / one "
                 f"`train` | {ratio('rates'):.2f}x | <= 3x |")
     rows.append(f"| `compare` 8 seeds / one `train` | {ratio('seeds'):.2f}x | <= 3x |")
+    rows.append(f"| the same 8 rates in this process alone (`workers=0`: one batched model) / "
+                f"one `train` | {ratio('one_process'):.2f}x | (reference) |")
     rows.append(f"| the same 8 rates one after another (`vectorise=False`) / one `train` | "
                 f"{raw['seq_rates'][0] / one:.2f}x | (reference) |")
     find_ratio = statistics.median(f / e for f, e in zip(raw["find"], raw["epoch"]))
@@ -121,28 +128,34 @@ def main() -> None:
         f"Machine: {header}",
         "",
         "Default config (GRU 64, mlp attention, Adam 3e-3, 5 epochs of 32 batches, reverse), "
-        f"median of {args.repeats} interleaved repeats; `compare` trains each group as one "
-        "batched model (`ensemble.py`).",
+        f"median of {args.repeats} interleaved repeats. `compare` deals each group of 4 or "
+        "more members to worker processes, one per core (`workers.py`, started once per "
+        "process, before the timings), and each worker trains its hand as one batched model "
+        "(`ensemble.py`).",
         "",
         "| measure | value | target |",
         "|---|---|---|",
         *rows,
         "",
         f"Load average at the end: {os.getloadavg()[0]:.2f} (other engineers share these 2 "
-        "cores; a load above ~2 slows both sides of a ratio, but not always equally).",
+        "cores; the workers need both, so a load above ~1 slows `compare` more than the "
+        "lone run it is divided by).",
         "",
-        "Why the <= 3x target is not met here: the work is arithmetic, not overhead. The "
-        "floor row is one model taking a step on 8 x 64 examples, the arithmetic of 8 members "
-        "with none of their per-member cost (no stacking, no 8 optimizers, no 8 losses); on "
-        "these 2 cores it already costs about 3x a step on 64. `compare`'s batched step of 8 "
-        "members cost about 4x a lone step (a per-phase timing, 2026-11-23): the rest is what "
-        "each member still pays alone, its optimizer update, clipping and loss. Validation is compute-bound even for one model (500 examples in one "
-        "batch), so 8 members together cost about 6x one, and a run validates 10 times. "
-        "What has been cut (2026-11-23, for every run, not only `compare`): fused Adam/SGD "
-        "updates, the mlp attention as 2v.sigmoid(2q + 2k) (the same softmax weights; torch's "
-        "CPU tanh costs 2.5x its sigmoid), the keys projected once per greedy decode, and the "
-        "ensemble's attention one member at a time so its biggest tensor stays in cache "
-        "(the 8-rate ratio was 4.41x before).",
+        "Why workers: one process cannot get `compare` under about 3.5x on these 2 cores. One "
+        "batched model keeps one core busy whatever torch's thread count (its step took 86 "
+        "vs 84 ms with 1 vs 2 threads, 2026-11-24), because its operations are too small to "
+        "split well; the floor row is one model stepping on 8 x 64 examples, the arithmetic of "
+        "8 members with none of their per-member cost, and it already costs about 3x a step "
+        "on 64. Two Python threads do not help either: the GIL serialises the work between "
+        "torch's kernels (two threads of 4 members were 10% faster than one of 8). Two "
+        "processes of 4 members run side by side (46 ms per step of all 8, against 84 in one "
+        "process). Validation is compute-bound (500 examples in one batch; 8 members together "
+        "cost about 7x one), and each worker validates only its own hand. Also cut, for "
+        "every run (2026-11-23): fused Adam/SGD updates, the mlp attention as "
+        "2v.sigmoid(2q + 2k) (the same softmax weights; torch's CPU tanh costs 2.5x its "
+        "sigmoid), the keys projected once per greedy decode; and in the batched model, the "
+        "attention one member at a time (its biggest tensor stays in cache) and one loss and "
+        "one clipping pass for all members.",
     ])
     print(body)
     if args.write:

@@ -8,6 +8,8 @@ Read the sketch first::
     settings = cartesian product of vary's values          # ("seed" varies the seed)
     for each group of settings sharing an architecture:   # same tensors, only the numbers differ
         one Ensemble trains them together                  # ensemble.py: one bmm per step for all
+                                                           # (4+ on a CPU: dealt to one worker
+                                                           # process per core, workers.py)
     settings that cannot share (dropout, ...):             # train() each, one after another
         train(setting)
 

@@ -7,7 +7,8 @@ compares); the one-run-at-a-time widget is ``Lab`` in ``widgets.py``.
 box (so a learner can type others, and a bad one is reported in plain words), Train, Stop and
 one figure in which every value's curves grow together, one colour each, with one shared
 legend.  Training is ``compare()`` (``compare.py``), which batches the values into one model
-where their shapes allow, so four values cost little more than one.
+where their shapes allow, dealt to worker processes, one per core (``workers.py``), so eight
+values cost about three lone runs, not eight.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from .i18n import t
 from .lab_figure import RUN_COLORS, RunView
 from .live import snapshot
 from .panel import LivePanel, RunRecord
-from .training import total_steps
+from .training import resolve_device, total_steps
 
 MAX_VALUES = 8  # more lines than this are unreadable in one figure (and slow on 2 cores)
 
@@ -64,6 +65,10 @@ class Compare(LivePanel):
             layout=widgets.Layout(width="560px"))
         self.values_box.add_class(f"s2s-param-{param}")
         self._build([self.values_box])
+        if resolve_device(device).type == "cpu":
+            # Start the workers now: each imports torch (~2 s) while the learner reads.
+            from . import workers
+            workers.warm(len(values))
 
     # ---- public API ------------------------------------------------------------------
     def train(self) -> bool:

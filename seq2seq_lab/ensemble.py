@@ -198,18 +198,22 @@ class Ensemble:
         context = weights.reshape(members * batch, target_time, -1) @ flat_keys       # EB x T x H
         return context.view(members, batch, target_time, hidden)
 
-    def forward(self, source, source_lengths, target_in) -> torch.Tensor:
-        """Teacher-forced logits, E x B x T x V."""
+    def encode_source(self, source, source_lengths) -> tuple:
+        """The stacked parameters and the encoding: (p, outputs, decoder states, source mask)."""
         p = self.stacked()
-        outputs, state, source_mask = self.encode(p, source, source_lengths)
+        return (p, *self.encode(p, source, source_lengths))
+
+    def forward(self, source, source_lengths, target_in, encoded=None) -> torch.Tensor:
+        """Teacher-forced logits, E x B x T x V (``encoded``: :meth:`encode_source`'s, if
+        already computed, as for ``Seq2Seq.forward``)."""
+        p, outputs, state, source_mask = encoded or self.encode_source(source, source_lengths)
         logits, _ = self.decode(p, target_in, state, outputs, source_mask)
         return logits
 
     @torch.no_grad()
-    def greedy_decode(self, source, source_lengths, max_len: int) -> torch.Tensor:
+    def greedy_decode(self, source, source_lengths, max_len: int, encoded=None) -> torch.Tensor:
         """``Seq2Seq.greedy_decode`` for every member: E x B x steps token ids."""
-        p = self.stacked()
-        outputs, state, source_mask = self.encode(p, source, source_lengths)
+        p, outputs, state, source_mask = encoded or self.encode_source(source, source_lengths)
         projected_keys = self.project_keys(p, outputs)  # once per sentence, not per token
         token = source.new_full((*source.shape[:2], 1), BOS_ID)              # E x B x 1
         tokens, finished = [], torch.zeros_like(token[..., 0], dtype=torch.bool)
@@ -239,12 +243,14 @@ def evaluate_together(members: list[Seq2Seq], task: Task, config: Seq2SeqConfig,
         source, lengths, target_in, target_out = (x.unsqueeze(0).expand(count, *x.shape) for x in
                                                   (batch.source, batch.source_lengths,
                                                    batch.target_in, batch.target_out))
-        logits = ensemble.forward(source, lengths, target_in)                # E x B x T x V
+        encoded = ensemble.encode_source(source, lengths)  # once for both passes, as evaluate()
+        logits = ensemble.forward(source, lengths, target_in, encoded)      # E x B x T x V
         per_token = nn.functional.cross_entropy(logits.flatten(0, 2), target_out.flatten(),
                                                 ignore_index=PAD_ID, reduction="none")
         loss_sum += per_token.view(count, -1).sum(1).cpu()
         target_time = target_out.shape[2]
-        predicted = _after_eos_to_pad(ensemble.greedy_decode(source, lengths, target_time).flatten(0, 1))
+        predicted = _after_eos_to_pad(ensemble.greedy_decode(source, lengths, target_time,
+                                                             encoded).flatten(0, 1))
         predicted = predicted[:, :target_time]
         if predicted.shape[1] < target_time:
             predicted = nn.functional.pad(predicted, (0, target_time - predicted.shape[1]), value=PAD_ID)

@@ -136,20 +136,24 @@ class Seq2Seq(nn.Module):
         outputs, final = self.encoder(source, source_lengths)
         return outputs, self.decoder.initial_state(outputs, final, source_mask), source_mask
 
-    def forward(self, source, source_lengths, target_in):
-        """Logits (batch x target_time x vocab) and attention weights (or None)."""
-        outputs, state, source_mask = self.encode(source, source_lengths)
+    def forward(self, source, source_lengths, target_in, encoded=None):
+        """Logits (batch x target_time x vocab) and attention weights (or None).
+
+        ``encoded``: what :meth:`encode` returned for this source, if already computed
+        (``training.evaluate`` encodes once for both its passes)."""
+        outputs, state, source_mask = encoded or self.encode(source, source_lengths)
         logits, _, weights = self.decoder(target_in, state, outputs, source_mask)
         return logits, weights
 
     @torch.no_grad()
-    def greedy_decode(self, source, source_lengths, max_len: int):
+    def greedy_decode(self, source, source_lengths, max_len: int, encoded=None):
         """Predict up to ``max_len`` tokens per sequence, each from the model's own last one.
 
+        :param encoded: as for :meth:`forward`
         :return: tokens (batch x steps, EOS_ID ends each) and attention weights
             (batch x steps x source_time) or None
         """
-        outputs, state, source_mask = self.encode(source, source_lengths)
+        outputs, state, source_mask = encoded or self.encode(source, source_lengths)
         attention = self.decoder.attention
         projected_keys = attention.project_keys(outputs) if attention is not None else None
         token = source.new_full((source.shape[0], 1), BOS_ID)

@@ -126,10 +126,13 @@ def evaluate(model: Seq2Seq, task: Task, config: Seq2SeqConfig, split: str = "va
     for batch in task.batches(split, EVAL_BATCH_SIZE, max_source_len=config.max_seq_len_source,
                               max_target_len=config.max_seq_len_target + 1):
         batch = batch.to(device)
-        logits, _ = model(batch.source, batch.source_lengths, batch.target_in)
+        # One encoder pass serves both: the decoder never changes the states it is given.
+        encoded = model.encode(batch.source, batch.source_lengths)
+        logits, _ = model(batch.source, batch.source_lengths, batch.target_in, encoded)
         loss_sum += float(sequence_loss(logits, batch.target_out, reduction="sum"))
         target_time = batch.target_out.shape[1]
-        predicted, _ = model.greedy_decode(batch.source, batch.source_lengths, target_time)
+        predicted, _ = model.greedy_decode(batch.source, batch.source_lengths, target_time,
+                                           encoded)
         predicted = _after_eos_to_pad(predicted)
         if predicted.shape[1] < target_time:
             predicted = nn.functional.pad(predicted, (0, target_time - predicted.shape[1]), value=PAD_ID)
