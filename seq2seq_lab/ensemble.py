@@ -30,7 +30,8 @@ from .config import Seq2SeqConfig
 from .data import BOS_ID, EOS_ID, PAD_ID, Batch, Task
 from .history import History
 from .models import Seq2Seq
-from .training import EVAL_BATCH_SIZE, Run, _after_eos_to_pad, evaluate, resolve_device
+from .training import (EVAL_BATCH_SIZE, Run, as_predictions, decode_only, evaluate,
+                       resolve_device)
 
 
 def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
@@ -248,13 +249,22 @@ def evaluate_together(members: list[Seq2Seq], task: Task, config: Seq2SeqConfig,
         per_token = nn.functional.cross_entropy(logits.flatten(0, 2), target_out.flatten(),
                                                 ignore_index=PAD_ID, reduction="none")
         loss_sum += per_token.view(count, -1).sum(1).cpu()
-        target_time = target_out.shape[2]
-        predicted = _after_eos_to_pad(ensemble.greedy_decode(source, lengths, target_time,
-                                                             encoded).flatten(0, 1))
-        predicted = predicted[:, :target_time]
-        if predicted.shape[1] < target_time:
-            predicted = nn.functional.pad(predicted, (0, target_time - predicted.shape[1]), value=PAD_ID)
-        predicted = predicted.view(count, -1, target_time)
+        # As evaluate(): greedy decoding only where teacher forcing was wrong somewhere.
+        predicted = target_out.clone()
+        wrong = decode_only(logits, target_out)                              # E x B
+        most = int(wrong.sum(1).max())
+        if most:
+            # Each member decodes its own wrong rows; a member with fewer repeats one of them
+            # (decoded and written twice, to the same effect) to fill the E x most batch.
+            rows = torch.stack([_fill(member.nonzero().squeeze(1), most) for member in wrong])
+            each = torch.arange(count).unsqueeze(1)                            # E x 1
+            p, outputs, state, source_mask = encoded
+            state = [tuple(x[each, rows] for x in layer) if isinstance(layer, tuple)
+                     else layer[each, rows] for layer in state]
+            chosen = (p, outputs[each, rows], state, source_mask[each, rows])
+            decoded = ensemble.greedy_decode(source[each, rows], lengths[each, rows],
+                                             target_out.shape[2], chosen)
+            predicted[each, rows] = as_predictions(decoded, target_out.shape[2])
         real = target_out != PAD_ID
         hits = (predicted == target_out) & real
         tokens += int(real[0].sum())
@@ -265,6 +275,12 @@ def evaluate_together(members: list[Seq2Seq], task: Task, config: Seq2SeqConfig,
         member.train()
     return [{"val_loss": float(loss_sum[e]) / tokens, "val_accuracy": float(correct[e]) / tokens,
              "val_exact": float(exact[e]) / sequences} for e in range(count)]
+
+
+def _fill(rows: torch.Tensor, size: int) -> torch.Tensor:
+    """``rows`` repeated at its first entry up to ``size`` (row 0 if it is empty)."""
+    rows = rows if len(rows) else rows.new_zeros(1)
+    return torch.cat([rows, rows[:1].expand(size - len(rows))])
 
 
 def member_losses(logits: torch.Tensor, target_out: torch.Tensor,

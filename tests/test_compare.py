@@ -138,3 +138,20 @@ def test_batched_forward_and_evaluation_match_each_model():
             expected = evaluate(member, task, config)
             assert score == pytest.approx(expected, rel=1e-5)
             assert all(math.isfinite(v) for v in score.values())
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_evaluation_together_matches_each_model_early_and_late_in_training(cell):
+    # Members at different stages: each decodes only its own wrong sequences (one has many,
+    # one few), and every score still equals its own evaluate().
+    task = make_task("reverse", train_size=1000, val_size=200, test_size=0)
+    config = Seq2SeqConfig(rnn_cell_type=cell, learning_rate=0.01)
+    members = [train(config.replace(max_num_batches=steps), task=task, seed=seed).model
+               for steps, seed in ((5, 0), (40, 1), (120, 2))]
+    scores = evaluate_together(members, task, config, torch.device("cpu"))
+    for member, score in zip(members, scores):
+        expected = evaluate(member, task, config)
+        assert score["val_accuracy"] == pytest.approx(expected["val_accuracy"], abs=1e-9)
+        assert score["val_exact"] == pytest.approx(expected["val_exact"], abs=1e-9)
+        assert score["val_loss"] == pytest.approx(expected["val_loss"], rel=1e-5)
+    assert scores[2]["val_exact"] > scores[0]["val_exact"]

@@ -131,3 +131,44 @@ def test_device_is_recorded_and_cuda_is_used_when_present():
         pytest.skip("no CUDA device here: the CUDA path runs only where one is present")
     on_gpu = train(Seq2SeqConfig(max_num_batches=2, **SMALL), task=COPY)
     assert on_gpu.device.startswith("cuda") and next(on_gpu.model.parameters()).is_cuda
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_evaluation_decodes_only_what_teacher_forcing_got_wrong(cell, monkeypatch):
+    """evaluate() greedy-decodes only the sequences whose teacher-forced guess is wrong
+    somewhere; its scores equal greedy decoding of every sequence, early and late in a run."""
+    import torch
+    from seq2seq_lab.data import PAD_ID
+    from seq2seq_lab.models import Seq2Seq
+    from seq2seq_lab.training import EVAL_BATCH_SIZE, as_predictions, evaluate
+    task = make_task("reverse", train_size=1000, val_size=200, test_size=0)
+    config = Seq2SeqConfig(rnn_cell_type=cell, learning_rate=0.01)
+    decoded_rows = []
+    original = Seq2Seq.greedy_decode
+
+    def counting(self, source, *args, **kwargs):
+        decoded_rows.append(source.shape[0])
+        return original(self, source, *args, **kwargs)
+
+    for steps in (5, 40, 120):
+        model = train(config.replace(max_num_batches=steps), task=task).model
+        batch = next(task.batches("validation", EVAL_BATCH_SIZE,
+                                  max_source_len=config.max_seq_len_source,
+                                  max_target_len=config.max_seq_len_target + 1))
+        with torch.no_grad():
+            every, _ = model.greedy_decode(batch.source, batch.source_lengths,
+                                           batch.target_out.shape[1])
+        predicted = as_predictions(every, batch.target_out.shape[1])
+        real = batch.target_out != PAD_ID
+        hits = (predicted == batch.target_out) & real
+        monkeypatch.setattr(Seq2Seq, "greedy_decode", counting)
+        scores = evaluate(model, task, config)
+        monkeypatch.setattr(Seq2Seq, "greedy_decode", original)
+        assert scores["val_accuracy"] == pytest.approx(float(hits.sum()) / float(real.sum()))
+        exact = float((hits | ~real).all(1).float().mean())
+        assert scores["val_exact"] == pytest.approx(exact)
+        # Exactly the sequences greedy decoding gets wrong were decoded again (none: no call).
+        wrong = 200 - round(exact * 200)
+        assert decoded_rows == ([wrong] if wrong else [])
+        decoded_rows.clear()
+    assert exact > 0.5, "the last model should get most sequences right"
