@@ -151,11 +151,17 @@ def main() -> None:
         "processes of 4 members run side by side (46 ms per step of all 8, against 84 in one "
         "process). Validation is compute-bound (500 examples in one batch; 8 members together "
         "cost about 7x one), and each worker validates only its own hand. Also cut, for "
-        "every run (2026-11-23): fused Adam/SGD updates, the mlp attention as "
-        "2v.sigmoid(2q + 2k) (the same softmax weights; torch's CPU tanh costs 2.5x its "
-        "sigmoid), the keys projected once per greedy decode; and in the batched model, the "
-        "attention one member at a time (its biggest tensor stays in cache) and one loss and "
-        "one clipping pass for all members.",
+        "every run: fused Adam/SGD updates, the mlp attention as 2v.sigmoid(2q + 2k) (the "
+        "same softmax weights; torch's CPU tanh costs 2.5x its sigmoid), the keys projected "
+        "once per greedy decode (2026-11-23); validation encodes each batch once for its two "
+        "passes and greedy-decodes only the sequences teacher forcing got wrong somewhere, "
+        "as greedy decoding writes the others exactly (2026-11-24); and in the batched model, "
+        "the attention one member at a time (its biggest tensor stays in cache) and one loss "
+        "and one clipping pass for all members. Tried and dropped (2026-11-24): a "
+        "hand-written GRU backward (13-16 ms per layer against autograd's 8-9: more copies "
+        "than the ``cat``s it saved), tanh as 2 sigmoid(2x) - 1 in the batched cells, and "
+        "glibc's malloc thresholds for the workers (no change). Timings on these shared "
+        "cores vary by about 15% from one repeat to the next, hence medians of ratios.",
     ])
     print(body)
     if args.write:
