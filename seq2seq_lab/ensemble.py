@@ -261,7 +261,7 @@ def evaluate_together(members: list[Seq2Seq], task: Task, config: Seq2SeqConfig,
             # Each member decodes its own wrong rows; a member with fewer repeats one of them
             # (decoded and written twice, to the same effect) to fill the E x most batch.
             rows = torch.stack([_fill(member.nonzero().squeeze(1), most) for member in wrong])
-            each = torch.arange(count).unsqueeze(1)                            # E x 1
+            each = torch.arange(count, device=rows.device).unsqueeze(1)        # E x 1
             p, outputs, state, source_mask = encoded
             state = [tuple(x[each, rows] for x in layer) if isinstance(layer, tuple)
                      else layer[each, rows] for layer in state]
@@ -327,9 +327,11 @@ def clip_together(runs: list[Run]) -> None:
     counts = [len(member) for member in grads]
     norms = torch.stack(torch._foreach_norm(flat)).split(counts)            # per member
     totals = torch.stack([torch.linalg.vector_norm(member) for member in norms])
-    limits = torch.tensor([run.config.clip_gradient for run in clipping], dtype=totals.dtype)
+    limits = torch.tensor([run.config.clip_gradient for run in clipping], dtype=totals.dtype,
+                          device=totals.device)
     factors = torch.clamp(limits / (totals + 1e-6), max=1.0)
-    torch._foreach_mul_(flat, list(factors.repeat_interleave(torch.tensor(counts)).unbind()))
+    repeats = torch.tensor(counts, device=totals.device)
+    torch._foreach_mul_(flat, list(factors.repeat_interleave(repeats).unbind()))
 
 
 def _stack_batches(batches: list[Batch]) -> tuple[torch.Tensor, ...]:

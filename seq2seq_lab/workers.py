@@ -11,7 +11,7 @@ Two processes of 4 members each do run side by side: 46 ms per step of all 8, ag
 How: a small pool of long-lived workers, each ``python -m seq2seq_lab.workers``, started the
 first time they are needed (importing torch takes each ~2 s; later comparisons reuse them).
 The parent sends a job (the members' configs, seeds, labels and the task) as a pickle on the
-worker's stdin; the worker trains them with ``ensemble.train_runs``, exactly as in-process,
+worker's stdin; the worker trains them with ``ensemble.train_runs``, the code in-process uses,
 and sends back, as pickles on its own pipe, what changed in each member's History after every
 batch and evaluation.  The parent applies those changes to its own copies of the Histories
 and calls the caller's callbacks with them, so a widget draws the members live as before.
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -54,16 +55,21 @@ def worker_count(members: int, requested: int | None = None) -> int:
     """How many workers should train a group of ``members`` (0: train it in-process).
 
     ``requested``: ``compare(workers=...)``; None reads ``SEQ2SEQ_LAB_WORKERS``, else uses
-    one worker per core for groups of at least :data:`MIN_MEMBERS`.
+    one worker per core for groups of at least :data:`MIN_MEMBERS`, at most one per 2 members.
     """
+    if os.name == "nt":   # no pass_fds for the message pipe on Windows: train in-process
+        return 0
     if requested is None:
         setting = os.environ.get(ENVIRONMENT, "").strip()
         if setting:
+            if not setting.isdigit():
+                raise ValueError(f"{ENVIRONMENT} must be a whole number of worker processes "
+                                 f"(0 for none), got {setting!r}")
             requested = int(setting)
         elif members < MIN_MEMBERS:
             return 0
-        else:
-            requested = usable_cores()
+        else:  # one per core, each with 2 members or more (more workers only cost memory)
+            requested = min(usable_cores(), members // 2)
     count = min(requested, members)
     return count if count >= 2 else 0
 
@@ -134,19 +140,28 @@ class _Worker:
         environment["PYTHONPATH"] = os.pathsep.join(
             [package_root] + [p for p in environment.get("PYTHONPATH", "").split(os.pathsep) if p])
         read_end, write_end = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "seq2seq_lab.workers", str(write_end)],
-            stdin=subprocess.PIPE, pass_fds=(write_end,), env=environment)
-        os.close(write_end)
+        try:
+            # A session of its own: Jupyter's Interrupt sends SIGINT to the kernel's whole
+            # process group, and it must not kill the workers (or a Compare training in them).
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "seq2seq_lab.workers", str(write_end)],
+                stdin=subprocess.PIPE, pass_fds=(write_end,), env=environment,
+                start_new_session=True)
+        except (OSError, ValueError) as error:
+            os.close(read_end)
+            raise WorkerFailed(f"could not start a compare worker: {error}") from error
+        finally:
+            os.close(write_end)
         self.inbox, self.lock, self.gone = inbox, threading.Lock(), False
         self.messages = os.fdopen(read_end, "rb")
         threading.Thread(target=self._read, name=f"seq2seq-lab-worker-{self.process.pid}",
                          daemon=True).start()
 
     def send(self, message: tuple) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)  # whole, or not at all
         try:
             with self.lock:
-                pickle.dump(message, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self.process.stdin.write(data)
                 self.process.stdin.flush()
         except OSError as error:  # a broken pipe: the worker could not start, or died
             raise WorkerFailed(f"a compare worker is not running ({error}); see the kernel's "
@@ -159,7 +174,7 @@ class _Worker:
         while True:
             try:
                 message = pickle.load(self.messages)
-            except (EOFError, OSError, pickle.UnpicklingError):
+            except BaseException:  # noqa: BLE001 - EOF (it ended) or a message cut short
                 self.gone = True   # before poll() may know: the pipe closes first
                 self.inbox.put((self, ("gone", None)))
                 return
@@ -193,17 +208,23 @@ class WorkerPool:
         """Train each group ``(configs, seeds, labels)`` in its own worker, all at once.
 
         :return: each group's Histories, in order, with their trained models; None when
-            another comparison is using the pool (the caller trains in-process instead)
+            another comparison is using the pool or no worker can start (the caller trains
+            in-process instead)
         """
         if not self.busy.acquire(blocking=False):
             return None
         try:
+            try:
+                self.start(len(groups))
+            except WorkerFailed as error:  # no subprocesses here: the caller trains in-process
+                warnings.warn(f"{error}; training in this process instead", RuntimeWarning,
+                              stacklevel=3)
+                return None
             return self._train(groups, task, list(callbacks), stop_event)
         finally:
             self.busy.release()
 
     def _train(self, groups, task, callbacks, stop_event) -> list[list[History]]:
-        self.start(len(groups))
         job = next(self.jobs)
         assigned = {worker: index for index, worker in enumerate(self.workers[:len(groups)])}
         histories: list[list[History | None]] = [[None] * len(configs) for configs, _, _ in groups]
@@ -220,6 +241,9 @@ class WorkerPool:
                 try:
                     worker, message = self.inbox.get(timeout=0.05)
                 except queue.Empty:
+                    if any(not worker.alive() for worker in running):
+                        raise WorkerFailed("a compare worker ended unexpectedly (see the "
+                                           "kernel's log or terminal for its error)") from None
                     continue
                 if worker not in running:
                     continue  # left over from an earlier, abandoned comparison
@@ -265,7 +289,8 @@ def _rebuild(history: History, task, state: dict):
     """The trained model, from the weights a worker sent."""
     import torch
     from .models import build_model
-    with torch.random.fork_rng():  # building draws random weights; keep the caller's stream
+    # Building draws random weights: keep the caller's stream (the CPU's: the model is built there).
+    with torch.random.fork_rng(devices=[]):
         model = build_model(history.config, len(task.source_vocab), len(task.target_vocab))
     model.load_state_dict(state)
     model.eval()
@@ -283,9 +308,17 @@ def pool() -> WorkerPool:
 def warm(members: int = 8) -> None:
     """Start the workers a comparison of ``members`` would use, so that their start-up
     (~2 s each, in the background) is over by the time a learner presses Compare."""
-    count = worker_count(members)
-    if count and not _pool.busy.locked():
-        _pool.start(count)
+    try:
+        count = worker_count(members)
+    except ValueError:   # a bad SEQ2SEQ_LAB_WORKERS: compare() will say so when it runs
+        return
+    if count and _pool.busy.acquire(blocking=False):
+        try:
+            _pool.start(count)
+        except WorkerFailed:   # compare() will say so, and train in-process
+            pass
+        finally:
+            _pool.busy.release()
 
 
 # ---- the worker's side --------------------------------------------------------------------
@@ -300,8 +333,9 @@ def serve(message_fd: int) -> None:
     send_lock = threading.Lock()
 
     def send(message: tuple) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)  # whole, or not at all
         with send_lock:
-            pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(data)
             out.flush()
 
     jobs: queue.Queue = queue.Queue()
@@ -347,7 +381,8 @@ def serve(message_fd: int) -> None:
 class _Reporter:
     """The callback a worker gives ``train_runs``: after each event of a member, send what
     changed in its History, named by the member's place in the job; at its end, its weights
-    too, so the parent's ``on_run_end`` sees ``history.model`` as it would in-process."""
+    too, so the parent's ``on_run_end`` sees ``history.model`` (in-process the model is there
+    from the first batch; here it arrives with the end)."""
 
     def __init__(self, send, job: int):
         self.send, self.job, self.changes = send, job, Changes()

@@ -8,9 +8,9 @@ import torch
 
 from seq2seq_lab import Seq2SeqConfig, compare, make_task, train
 from seq2seq_lab.compare import settings_of, share_key
-from seq2seq_lab.ensemble import Ensemble, evaluate_together
+from seq2seq_lab.ensemble import Ensemble, _fill, evaluate_together, member_losses
 from seq2seq_lab.models import build_model
-from seq2seq_lab.training import evaluate
+from seq2seq_lab.training import evaluate, sequence_loss
 
 # A small task keeps each run well under a second; 24 batches with an evaluation every 8.
 OPTIONS = dict(train_size=320, val_size=100, test_size=0)
@@ -155,3 +155,22 @@ def test_evaluation_together_matches_each_model_early_and_late_in_training(cell)
         assert score["val_exact"] == pytest.approx(expected["val_exact"], abs=1e-9)
         assert score["val_loss"] == pytest.approx(expected["val_loss"], rel=1e-5)
     assert scores[2]["val_exact"] > scores[0]["val_exact"]
+
+
+def test_member_losses_with_mixed_label_smoothing_and_row_filling():
+    torch.manual_seed(0)
+    logits = torch.randn(3, 4, 5, 7, requires_grad=True)
+    target = torch.randint(1, 7, (3, 4, 5))
+    target[:, :, 3:] = 0                                    # padding is ignored
+    smoothing = [0.0, 0.1, 0.0]
+    losses = member_losses(logits, target, smoothing)
+    for e in range(3):
+        assert losses[e].item() == pytest.approx(
+            sequence_loss(logits[e], target[e], smoothing[e]).item(), rel=1e-6)
+    grad, = torch.autograd.grad(losses.sum(), logits)
+    expected, = torch.autograd.grad(sum(sequence_loss(logits[e], target[e], smoothing[e])
+                                        for e in range(3)), logits)
+    torch.testing.assert_close(grad, expected)
+    # A member with nothing to decode fills its rows with row 0; others repeat their first.
+    assert _fill(torch.tensor([], dtype=torch.long), 3).tolist() == [0, 0, 0]
+    assert _fill(torch.tensor([4, 7]), 3).tolist() == [4, 7, 4]
