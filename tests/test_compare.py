@@ -174,3 +174,16 @@ def test_member_losses_with_mixed_label_smoothing_and_row_filling():
     # A member with nothing to decode fills its rows with row 0; others repeat their first.
     assert _fill(torch.tensor([], dtype=torch.long), 3).tolist() == [0, 0, 0]
     assert _fill(torch.tensor([4, 7]), 3).tolist() == [4, 7, 4]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_compare_on_cuda_equals_lone_runs_there():
+    # One batched model on the GPU (no workers there), with clipping and greedy validation.
+    config = BASE.replace(max_num_batches=16, clip_gradient=0.5)
+    histories = compare(config, {"seed": [0, 1, 2, 3]}, task="reverse", task_options=OPTIONS,
+                        device="cuda")
+    for history in histories:
+        assert history.device.startswith("cuda")
+        alone = train(config, task="reverse", seed=history.seed, task_options=OPTIONS,
+                      device="cuda")
+        assert_same_run(history, alone, rtol=1e-3)
