@@ -141,8 +141,8 @@ def main() -> None:
         "cores; the workers need both, so a load above ~1 slows `compare` more than the "
         "lone run it is divided by).",
         "",
-        "Why workers: one process cannot get `compare` under about 3.5x on these 2 cores. One "
-        "batched model keeps one core busy whatever torch's thread count (its step took 86 "
+        "Why workers: in one process `compare` stays near 4x on these 2 cores (the `workers=0` "
+        "row). One batched model keeps one core busy whatever torch's thread count (its step took 86 "
         "vs 84 ms with 1 vs 2 threads, 2026-11-24), because its operations are too small to "
         "split well; the floor row is one model stepping on 8 x 64 examples, the arithmetic of "
         "8 members with none of their per-member cost, and it already costs about 3x a step "
@@ -159,7 +159,7 @@ def main() -> None:
         "the attention one member at a time (its biggest tensor stays in cache) and one loss "
         "and one clipping pass for all members. Tried and dropped (2026-11-24): a "
         "hand-written GRU backward (13-16 ms per layer against autograd's 8-9: more copies "
-        "than the ``cat``s it saved), tanh as 2 sigmoid(2x) - 1 in the batched cells, and "
+        "than the `cat`s it saved), tanh as 2 sigmoid(2x) - 1 in the batched cells, and "
         "glibc's malloc thresholds for the workers (no change). Timings on these shared "
         "cores vary by about 15% from one repeat to the next, hence medians of ratios.",
     ])
