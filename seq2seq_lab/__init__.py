@@ -9,7 +9,8 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``training``: ``train``, the only training loop, returning a ``History`` (``history``)
 - ``presets``: the named settings each lesson and its tests share
 - ``plots``: draws Histories on matplotlib Axes
-- ``lr_finder`` (``lr_find``), ``compare`` (+ ``ensemble``, ``workers``), ``diagnose``: the
+- ``lr_finder`` (``lr_find``), ``compare`` (+ ``ensemble``,
+  ``stacked_layers``, ``workers``/``worker_process``), ``diagnose``: the
   range test, side-by-side runs trained as one batched model (split between worker processes,
   one per core), and plain-language verdicts on curves
 - ``widgets`` (``Lab``) / ``compare_widget`` (``Compare``): live training widgets for lessons,

@@ -7,8 +7,9 @@ different numbers.  Run one after another, each pays Python's and torch's overhe
 time step; here the E members' weights are stacked (``torch.stack``, freshly at every forward,
 so autograd hands each member the gradient of its own loss) and one ``torch.bmm`` does the
 work of E small matrix products.  ``torch.func.vmap`` cannot do this for us: it has no
-batching rule for ``aten::gru.input``, so the cells are written out below, following
-PyTorch's own equations (``nn.GRU``: gates r, z, n; ``nn.LSTM``: i, f, g, o; ``nn.RNN``: tanh).
+batching rule for ``aten::gru.input``, so the cells are written out (``stacked_layers.py``),
+following PyTorch's own equations (``nn.GRU``: gates r, z, n; ``nn.LSTM``: i, f, g, o;
+``nn.RNN``: tanh).
 
 Each member stays a real ``Seq2Seq`` with its own ``training.Run``: its own optimizer,
 schedule, clipping, divergence monitor, evaluations and early stopping, so its History is what
@@ -30,76 +31,9 @@ from .config import Seq2SeqConfig
 from .data import BOS_ID, EOS_ID, PAD_ID, Batch, Task
 from .history import History
 from .models import Seq2Seq
+from .stacked_layers import embed, linear, recurrent
 from .training import (EVAL_BATCH_SIZE, Run, as_predictions, decode_only, evaluate,
                        resolve_device)
-
-
-def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    """E Linear layers at once: x (E x ... x in), weight (E x out x in), bias (E x out)."""
-    flat = x.reshape(x.shape[0], -1, x.shape[-1])                    # E x N x in
-    if bias is None:
-        out = torch.bmm(flat, weight.transpose(1, 2))
-    else:
-        out = torch.baddbmm(bias.unsqueeze(1), flat, weight.transpose(1, 2))  # E x N x out
-    return out.view(*x.shape[:-1], weight.shape[1])
-
-
-def _embed(weight: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """E embeddings: weight (E x V x D), ids (E x ...) -> E x ... x D.
-
-    ``nn.Embedding(padding_idx=PAD_ID)`` never updates the PAD row; detaching that row here
-    keeps its gradient at zero too, so Adam's state and clipping norms match a lone model.
-    """
-    weight = torch.cat([weight[:, :PAD_ID + 1].detach(), weight[:, PAD_ID + 1:]], 1)
-    members, vocab = weight.shape[0], weight.shape[1]
-    offsets = torch.arange(members, device=ids.device).view(-1, *([1] * (ids.dim() - 1))) * vocab
-    return weight.reshape(members * vocab, -1)[ids + offsets]
-
-
-def _recurrent(cell: str, x: torch.Tensor, state, p: dict, prefix: str):
-    """One recurrent layer of every member over all time steps (PyTorch's equations).
-
-    :param x: E x B x T x in
-    :param state: E x B x H, or (h, c) for LSTM
-    :param p: stacked parameters; ``prefix`` names the layer (``encoder.layers.0.``)
-    :return: outputs (E x B x T x H) and the final state
-    """
-    # The input half of every gate for all time steps in one bmm; only h @ W_hh stays per step.
-    inputs = _linear(x, p[prefix + "weight_ih_l0"], p[prefix + "bias_ih_l0"])  # E x B x T x G*H
-    weight_hh = p[prefix + "weight_hh_l0"].transpose(1, 2)                    # E x H x G*H
-    bias_hh = p[prefix + "bias_hh_l0"].unsqueeze(1)                           # E x 1 x G*H
-    # unbind/split, not indexing: the backward of ``inputs[:, :, t]`` or ``gates[..., :2H]``
-    # builds a zero tensor of the full size for every step (a third of the time went there),
-    # while unbind's and split's backward is one stack or cat.
-    outputs = []
-    if cell == "lstm":
-        h, c = state
-        for current in inputs.unbind(2):
-            gates = torch.baddbmm(bias_hh, h, weight_hh) + current                # E x B x 4H
-            i, f, g, o = gates.chunk(4, -1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(c)
-            outputs.append(h)
-        final = (h, c)
-    elif cell == "gru":
-        h = state
-        hidden = h.shape[-1]
-        input_gates, input_new = inputs.split([2 * hidden, hidden], -1)
-        for current_gates, current_new in zip(input_gates.unbind(2), input_new.unbind(2)):
-            recurrent_gates, recurrent_new = torch.baddbmm(bias_hh, h, weight_hh).split(
-                [2 * hidden, hidden], -1)                                          # E x B x 2H, H
-            reset, update = torch.sigmoid(current_gates + recurrent_gates).chunk(2, -1)
-            new = torch.tanh(current_new + reset * recurrent_new)
-            h = torch.lerp(new, h, update)                    # (1 - z) * n + z * h
-            outputs.append(h)
-        final = h
-    else:
-        h = state
-        for current in inputs.unbind(2):
-            h = torch.tanh(torch.baddbmm(bias_hh, h, weight_hh) + current)
-            outputs.append(h)
-        final = h
-    return torch.stack(outputs, 2), final                     # E x B x T x H
 
 
 class Ensemble:
@@ -124,11 +58,11 @@ class Ensemble:
     def encode(self, p: dict, source: torch.Tensor, source_lengths: torch.Tensor):
         """source, source_lengths: E x B x S, E x B -> outputs, decoder states, source mask."""
         config = self.config
-        x = _embed(p["encoder.embedding.weight"], source)                   # E x B x S x D
+        x = embed(p["encoder.embedding.weight"], source)                   # E x B x S x D
         for i in range(config.num_layers_encoder):
             zeros = x.new_zeros(x.shape[0], x.shape[1], config.rnn_num_hidden)
             state = (zeros, zeros) if self.cell == "lstm" else zeros
-            output, _ = _recurrent(self.cell, x, state, p, f"encoder.layers.{i}.")
+            output, _ = recurrent(self.cell, x, state, p, f"encoder.layers.{i}.")
             x = output + x if config.rnn_residual_connections and i > 0 else output
         source_mask = source != PAD_ID                                      # E x B x S
         last = (source_lengths - 1).clamp(min=0)                            # E x B
@@ -146,7 +80,7 @@ class Ensemble:
             summary = (outputs * mask).sum(2) / mask.sum(2)
         else:
             summary = final                                                  # E x B x H
-        states = torch.tanh(_linear(summary, p["decoder.bridge.weight"], p["decoder.bridge.bias"]))
+        states = torch.tanh(linear(summary, p["decoder.bridge.weight"], p["decoder.bridge.bias"]))
         states = states.view(*summary.shape[:2], -1, hidden)                # E x B x n x H
         if self.cell == "lstm":
             return [(states[:, :, 2 * i], states[:, :, 2 * i + 1]) for i in range(layers)]
@@ -155,24 +89,24 @@ class Ensemble:
     def decode(self, p: dict, target_in, state, encoder_outputs, source_mask, projected_keys=None):
         """target_in: E x B x T -> logits (E x B x T x V) and the new states."""
         config = self.config
-        x = _embed(p["decoder.embedding.weight"], target_in)                # E x B x T x D
+        x = embed(p["decoder.embedding.weight"], target_in)                # E x B x T x D
         new_state = []
         for i in range(config.num_layers_decoder):
-            output, layer_state = _recurrent(self.cell, x, state[i], p, f"decoder.layers.{i}.")
+            output, layer_state = recurrent(self.cell, x, state[i], p, f"decoder.layers.{i}.")
             x = output + x if config.rnn_residual_connections and i > 0 else output
             new_state.append(layer_state)
         if config.rnn_attention_type != "none":
             context = self._attend(p, x, encoder_outputs, source_mask, projected_keys)  # E x B x T x H
-            x = torch.tanh(_linear(torch.cat([context, x], -1), p["decoder.combine.weight"],
+            x = torch.tanh(linear(torch.cat([context, x], -1), p["decoder.combine.weight"],
                                    p["decoder.combine.bias"]))
-        logits = _linear(x, p["decoder.output.weight"], p["decoder.output.bias"])
+        logits = linear(x, p["decoder.output.weight"], p["decoder.output.bias"])
         return logits, new_state
 
     def project_keys(self, p: dict, keys: torch.Tensor) -> torch.Tensor | None:
         """``Attention.project_keys`` for every member (``mlp``: W_k key + b, else None)."""
         if self.config.rnn_attention_type != "mlp":
             return None
-        return _linear(keys, p["decoder.attention.key_layer.weight"],
+        return linear(keys, p["decoder.attention.key_layer.weight"],
                        p["decoder.attention.key_layer.bias"])                 # E x B x S x H
 
     def _attend(self, p, query, keys, source_mask, projected_keys=None) -> torch.Tensor:
@@ -183,10 +117,10 @@ class Ensemble:
         if kind == "dot":
             scores = query.reshape(members * batch, target_time, hidden) @ flat_keys.transpose(1, 2)
         elif kind == "bilinear":
-            projected = _linear(query, p["decoder.attention.weight.weight"], None)
+            projected = linear(query, p["decoder.attention.weight.weight"], None)
             scores = projected.reshape(members * batch, target_time, hidden) @ flat_keys.transpose(1, 2)
         elif kind == "mlp":
-            q = _linear(query, p["decoder.attention.query_layer.weight"], None)      # E x B x T x H
+            q = linear(query, p["decoder.attention.query_layer.weight"], None)      # E x B x T x H
             k = projected_keys if projected_keys is not None else self.project_keys(p, keys)
             energy = p["decoder.attention.energy.weight"]                            # E x 1 x H
             # One member at a time, not one E x B x T x S x H tensor: that tensor is the

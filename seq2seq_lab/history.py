@@ -119,3 +119,45 @@ class History:
 
 
 HISTORY_FIELDS = tuple(f.name for f in fields(History))
+
+
+# ---- what changed in a History (how ``compare``'s worker processes report, workers.py) ----
+class Changes:
+    """Remembers what was sent of each History, to send only what changed since.
+
+    Lists (losses, rates, scores) only grow, so their new tail is sent; every other field is
+    sent when it differs from what was sent last.  The model is not: its weights travel once,
+    with ``on_run_end`` (``worker_process._Reporter``).
+    """
+
+    def __init__(self):
+        self.sent: dict[int, dict[str, Any]] = {}
+
+    def of(self, history: History) -> dict[str, Any]:
+        sent = self.sent.setdefault(id(history), {})
+        changes = {}
+        for name in HISTORY_FIELDS:
+            if name == "model":
+                continue
+            value = getattr(history, name)
+            if isinstance(value, list):
+                if len(value) > sent.get(name, 0):
+                    changes[name] = value[sent.get(name, 0):]
+                    sent[name] = len(value)
+            elif name not in sent or sent[name] != value:
+                changes[name] = value
+                sent[name] = value
+        return changes
+
+
+def apply_changes(history: History | None, changes: dict[str, Any]) -> History:
+    """A History with ``changes`` (from :class:`Changes`) applied; None: the first changes,
+    which hold every field, make a new History."""
+    if history is None:
+        return History(**changes)
+    for name, value in changes.items():
+        if isinstance(value, list):
+            getattr(history, name).extend(value)
+        else:
+            setattr(history, name, value)
+    return history

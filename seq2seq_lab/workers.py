@@ -8,7 +8,8 @@ each operation is too small to split well, and Python threads cannot share the w
 the GIL serialises everything between torch's kernels (two threads of 4 members: 10% faster).
 Two processes of 4 members each do run side by side: 46 ms per step of all 8, against 84.
 
-How: a small pool of long-lived workers, each ``python -m seq2seq_lab.workers``, started the
+How: a small pool of long-lived workers, each ``python -m seq2seq_lab.worker_process`` (that
+module is the worker's side; this one is the parent's), started the
 first time they are needed (importing torch takes each ~2 s; later comparisons reuse them).
 The parent sends a job (the members' configs, seeds, labels and the task) as a pickle on the
 worker's stdin; the worker trains them with ``ensemble.train_runs``, the code in-process uses,
@@ -30,12 +31,11 @@ import queue
 import subprocess
 import sys
 import threading
-import traceback
 import warnings
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
-from .history import HISTORY_FIELDS, History
+from .history import History, apply_changes
 
 # Below this many members a group trains in-process: two members gain little from a second
 # core, and a worker's first use costs its start-up.
@@ -82,48 +82,6 @@ def deal(count: int, parts: int) -> list[list[int]]:
     return [list(range(part, count, parts)) for part in range(parts)]
 
 
-# ---- what changed in a History ------------------------------------------------------------
-class Changes:
-    """Remembers what was sent of each History, to send only what changed since.
-
-    Lists (losses, rates, scores) only grow, so their new tail is sent; every other field is
-    sent when it differs from what was sent last.  The model is not: its weights travel once,
-    with ``on_run_end`` (:class:`_Reporter`).
-    """
-
-    def __init__(self):
-        self.sent: dict[int, dict[str, Any]] = {}
-
-    def of(self, history: History) -> dict[str, Any]:
-        sent = self.sent.setdefault(id(history), {})
-        changes = {}
-        for name in HISTORY_FIELDS:
-            if name == "model":
-                continue
-            value = getattr(history, name)
-            if isinstance(value, list):
-                if len(value) > sent.get(name, 0):
-                    changes[name] = value[sent.get(name, 0):]
-                    sent[name] = len(value)
-            elif name not in sent or sent[name] != value:
-                changes[name] = value
-                sent[name] = value
-        return changes
-
-
-def apply_changes(history: History | None, changes: dict[str, Any]) -> History:
-    """A History with ``changes`` (from :class:`Changes`) applied; None: the first changes,
-    which hold every field, make a new History."""
-    if history is None:
-        return History(**changes)
-    for name, value in changes.items():
-        if isinstance(value, list):
-            getattr(history, name).extend(value)
-        else:
-            setattr(history, name, value)
-    return history
-
-
 # ---- the parent's side --------------------------------------------------------------------
 class WorkerFailed(RuntimeError):
     """A worker raised (its traceback is the message) or died."""
@@ -144,7 +102,7 @@ class _Worker:
             # A session of its own: Jupyter's Interrupt sends SIGINT to the kernel's whole
             # process group, and it must not kill the workers (or a Compare training in them).
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "seq2seq_lab.workers", str(write_end)],
+                [sys.executable, "-m", "seq2seq_lab.worker_process", str(write_end)],
                 stdin=subprocess.PIPE, pass_fds=(write_end,), env=environment,
                 start_new_session=True)
         except (OSError, ValueError) as error:
@@ -319,90 +277,3 @@ def warm(members: int = 8) -> None:
             pass
         finally:
             _pool.busy.release()
-
-
-# ---- the worker's side --------------------------------------------------------------------
-def serve(message_fd: int) -> None:
-    """A worker's life: read jobs from stdin until it closes, train each, report."""
-    import torch
-    from .ensemble import make_runs, train_runs
-    from .training import CPU
-
-    torch.set_num_threads(1)
-    out = os.fdopen(message_fd, "wb")
-    send_lock = threading.Lock()
-
-    def send(message: tuple) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)  # whole, or not at all
-        with send_lock:
-            out.write(data)
-            out.flush()
-
-    jobs: queue.Queue = queue.Queue()
-    stops: dict[int, threading.Event] = {}
-
-    def read() -> None:  # a thread, so that "stop" arrives while the main thread trains
-        stdin = sys.stdin.buffer
-        while True:
-            try:
-                message = pickle.load(stdin)
-            except EOFError:   # the parent closed the pipe, or ended
-                break
-            except Exception:  # noqa: BLE001 - a message this worker cannot read: say why, end
-                traceback.print_exc()   # (the parent then reports that its worker ended)
-                break
-            event = stops.setdefault(message[1], threading.Event())
-            if message[0] == "stop":
-                event.set()
-            else:
-                jobs.put(message)
-        for event in stops.values():
-            event.set()
-        jobs.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    while (message := jobs.get()) is not None:
-        _, job, configs, seeds, labels, task = message
-        try:
-            reporter = _Reporter(send, job)
-            runs = make_runs(configs, task, seeds, [reporter], CPU, labels)
-            reporter.runs = {id(run.history): (member, run) for member, run in enumerate(runs)}
-            train_runs(runs, task, stops[job])
-            for member, run in enumerate(runs):  # nothing, unless a field changed after the end
-                leftover = reporter.changes.of(run.history)
-                if leftover:
-                    send(("changes", job, member, None, leftover, None))
-            send(("finished", job))
-        except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-            send(("error", job, traceback.format_exc()))
-        stops.pop(job, None)
-
-
-class _Reporter:
-    """The callback a worker gives ``train_runs``: after each event of a member, send what
-    changed in its History, named by the member's place in the job; at its end, its weights
-    too, so the parent's ``on_run_end`` sees ``history.model`` (in-process the model is there
-    from the first batch; here it arrives with the end)."""
-
-    def __init__(self, send, job: int):
-        self.send, self.job, self.changes = send, job, Changes()
-        self.runs: dict[int, tuple] = {}   # id(History) -> (member, Run)
-
-    def _report(self, event: str, history: History, weights=None) -> None:
-        member, _ = self.runs[id(history)]
-        self.send(("changes", self.job, member, event, self.changes.of(history), weights))
-
-    def on_batch_end(self, history: History) -> None:
-        self._report("on_batch_end", history)
-
-    def on_evaluation_end(self, history: History) -> None:
-        self._report("on_evaluation_end", history)
-
-    def on_run_end(self, history: History) -> None:
-        _, run = self.runs[id(history)]
-        self._report("on_run_end", history, run.model.state_dict())
-
-
-if __name__ == "__main__":
-    # Keep stray prints (a library's warning) off the message pipe: it is its own descriptor.
-    serve(int(sys.argv[1]))

@@ -10,7 +10,7 @@ import torch
 
 from seq2seq_lab import Seq2SeqConfig, compare, make_task, train
 from seq2seq_lab import workers
-from seq2seq_lab.history import History
+from seq2seq_lab.history import Changes, History, apply_changes
 from seq2seq_lab.training import evaluate
 
 OPTIONS = dict(train_size=320, val_size=100, test_size=0)
@@ -54,12 +54,12 @@ def test_changes_rebuild_an_equal_history():
     partial = dataclasses.replace(history, train_loss=history.train_loss[:3],
                                   lrs=history.lrs[:3], eval_steps=[], val_loss=[],
                                   val_accuracy=[], val_exact=[], wall_time=0.0)
-    changes = workers.Changes()
-    mirror = workers.apply_changes(None, changes.of(partial))
+    changes = Changes()
+    mirror = apply_changes(None, changes.of(partial))
     for name in ("train_loss", "lrs", "eval_steps", "val_loss", "val_accuracy", "val_exact"):
         setattr(partial, name, getattr(history, name))     # the run goes on ...
     partial.wall_time = history.wall_time
-    workers.apply_changes(mirror, changes.of(partial))       # ... and only the rest is sent
+    apply_changes(mirror, changes.of(partial))       # ... and only the rest is sent
     assert changes.of(partial) == {}
     mirror.model = history.model
     assert mirror == history and isinstance(mirror, History)
