@@ -166,8 +166,9 @@ def decode_only(logits: torch.Tensor, target_out: torch.Tensor) -> torch.Tensor:
     encoder state), so it writes the first target token, and then its next step again sees
     what teacher forcing saw, and so on through EOS.  (Equal up to float rounding: the two
     passes multiply in different shapes, so a token whose two best scores tie to the last
-    bit could go either way.)  Validation decoded only the other sequences from 2026-11-24:
-    as a run learns, most are right, and evaluation cost half as much.
+    bit could go either way.)  Validation decodes only the other sequences since 2026-11-24:
+    as a run learns, most are right; for the default run's trained model an evaluation takes
+    24 ms instead of 40 (2 threads).
 
     :param logits: ... x T x V, teacher-forced; ``target_out``: ... x T
     :return: for 2-D targets (B x T), the wrong rows' indices; for E x B x T, a boolean E x B
