@@ -486,8 +486,15 @@ def test_compare_stopped_before_its_first_step_says_so(make_lab):
     assert panel.runs == [] and not panel.message
 
 
-def test_compare_stops_mid_run_and_keeps_what_it_drew(make_lab):
-    compare = make_lab(Compare, values=[1e-3, 1e-2], config=LONG)
+@pytest.mark.parametrize("values", [[1e-3, 1e-2], [1e-4, 1e-3, 1e-2, 3e-2]],
+                         ids=["in-process", "worker-processes"])
+def test_compare_stops_mid_run_and_keeps_what_it_drew(make_lab, monkeypatch, values):
+    from seq2seq_lab import workers
+    pooled = []
+    original = workers.WorkerPool._train
+    monkeypatch.setattr(workers.WorkerPool, "_train",
+                        lambda self, *a, **k: pooled.append(1) or original(self, *a, **k))
+    compare = make_lab(Compare, values=values, config=LONG, device="cpu")
     compare.train_button.click()
     wait_for_steps(compare, 5)
     frames = compare.frames_drawn
@@ -495,9 +502,11 @@ def test_compare_stops_mid_run_and_keeps_what_it_drew(make_lab):
     compare.stop_button.click()
     assert compare.runner.wait(5) and time.perf_counter() - start < 2.0
     assert compare.wait(30)
-    assert len(compare.runs) == 2 and all(r.stopped_by_user and r.steps >= 5 for r in compare.runs)
+    assert len(compare.runs) == len(values)
+    assert all(r.stopped_by_user and r.steps >= 5 for r in compare.runs)
     assert "stopped by you" in compare.status.value
     assert compare.frames_drawn > frames          # the final frame shows what was trained
+    assert len(pooled) == (len(values) >= 4)      # 4 values: trained by the worker processes
 
 
 def test_stop_right_after_train_still_updates_the_status(make_lab):
