@@ -30,7 +30,7 @@ from .attention import mlp_scores
 from .config import Seq2SeqConfig
 from .data import BOS_ID, EOS_ID, PAD_ID, Batch, Task
 from .history import History
-from .models import Seq2Seq
+from .models import Seq2Seq, map_states
 from .stacked_layers import embed, linear, recurrent
 from .training import (EVAL_BATCH_SIZE, Run, as_predictions, decode_only, evaluate,
                        resolve_device)
@@ -197,9 +197,8 @@ def evaluate_together(members: list[Seq2Seq], task: Task, config: Seq2SeqConfig,
             rows = torch.stack([_fill(member.nonzero().squeeze(1), most) for member in wrong])
             each = torch.arange(count, device=rows.device).unsqueeze(1)        # E x 1
             p, outputs, state, source_mask = encoded
-            state = [tuple(x[each, rows] for x in layer) if isinstance(layer, tuple)
-                     else layer[each, rows] for layer in state]
-            chosen = (p, outputs[each, rows], state, source_mask[each, rows])
+            chosen = (p, outputs[each, rows], map_states(state, lambda x: x[each, rows]),
+                      source_mask[each, rows])
             decoded = ensemble.greedy_decode(source[each, rows], lengths[each, rows],
                                              target_out.shape[2], chosen)
             predicted[each, rows] = as_predictions(decoded, target_out.shape[2])

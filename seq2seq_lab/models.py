@@ -171,15 +171,17 @@ class Seq2Seq(nn.Module):
         return torch.cat(tokens, 1), (torch.cat(weights, 1) if weights else None)
 
 
+def map_states(state: list, function) -> list:
+    """``function`` applied to every decoder state tensor (both h and c of an LSTM layer)."""
+    return [tuple(function(x) for x in layer) if isinstance(layer, tuple) else function(layer)
+            for layer in state]
+
+
 def select_rows(encoded, rows: torch.Tensor):
     """:meth:`Seq2Seq.encode`'s result for some of the batch's sequences only (``rows``)."""
     outputs, state, source_mask = encoded
-
-    def pick(tensor):  # decoder states are 1 x batch x hidden
-        return tensor[:, rows]
-    state = [tuple(pick(x) for x in layer) if isinstance(layer, tuple) else pick(layer)
-             for layer in state]
-    return outputs[rows], state, source_mask[rows]
+    # decoder states are 1 x batch x hidden
+    return outputs[rows], map_states(state, lambda tensor: tensor[:, rows]), source_mask[rows]
 
 
 def initialise(model: nn.Module, config: Seq2SeqConfig) -> None:

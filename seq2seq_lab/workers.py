@@ -138,12 +138,6 @@ class _Worker:
                 return
             self.inbox.put((self, message))
 
-    def close(self) -> None:
-        try:
-            self.process.stdin.close()  # the worker ends when its stdin does
-        except OSError:
-            pass
-
 
 class WorkerPool:
     """Long-lived workers, started on first use and kept for later comparisons."""
@@ -235,12 +229,6 @@ class WorkerPool:
                         pass
             raise
         return histories
-
-    def close(self) -> None:
-        """End every worker (each finishes when its stdin closes)."""
-        for worker in self.workers:
-            worker.close()
-        self.workers = []
 
 
 def _rebuild(history: History, task, state: dict):
