@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import command, machine, write_section  # noqa: E402
 
 from seq2seq_lab import Lab, preset, train  # noqa: E402
-from seq2seq_lab.lab_figure import LabFigure, RunView  # noqa: E402
+from seq2seq_lab.widgets.figure import LabFigure, RunView  # noqa: E402
 
 RATES = (3e-3, 2e-3, 4e-3, 5e-3, 6e-3, 7e-3, 8e-3, 9e-3)  # a new rate per repeat: no cache hits
 
@@ -167,7 +167,7 @@ median (max).
 
 Why the cost is small: one drawer thread renders at most 5 frames a second and at most 4% of
 one core (``live.Drawer``); a frame pastes the axes and the earlier runs from cached pixels and
-draws only the current run (``lab_figure._live_png``), and a new run's first frame reuses the
+draws only the current run (``widgets.figure._live_png``), and a new run's first frame reuses the
 cached axes when the limits stay the same (it drew everything, ~120 ms, until 2026-11-23).
 Single live/plain pairs still vary by about 10 points on these shared cores, hence the
 median over {args.repeats} interleaved pairs.

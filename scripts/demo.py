@@ -9,7 +9,7 @@
 - Code cells are hidden (Voila's ``strip_sources``); cells tagged ``test-only`` (checks for
   nbval and the tests, not for learners) are removed before the app runs.
 - ``SEQ2SEQ_LAB_THEME=projector`` tells every ``Lab`` in the lesson to draw large figures and
-  fonts for a wall (seq2seq_lab/widgets.py reads it when a Lab is built without a theme).
+  fonts for a wall (seq2seq_lab/widgets/lab.py reads it when a Lab is built without a theme).
 """
 from __future__ import annotations
 

@@ -43,9 +43,9 @@ def __getattr__(name):
     # The widgets need ipywidgets (the ``lab`` extra): imported on first use, so the CLI and
     # plain ``train()`` work without it.
     if name == "Lab":
-        from .widgets import Lab
+        from .widgets.lab import Lab
         return Lab
     if name == "Compare":
-        from .compare_widget import Compare
+        from .widgets.compare import Compare
         return Compare
     raise AttributeError(f"module 'seq2seq_lab' has no attribute {name!r}")

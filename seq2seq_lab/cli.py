@@ -101,7 +101,7 @@ def train_command(argv: list[str]) -> int:
           f"{history.final('val_loss'):.4f}, token accuracy {history.final('val_accuracy'):.4f}")
     if args.out:
         # The same figure as the Lab widget's "Save PNG": one drawing of a run, not two.
-        from .lab_figure import LabFigure, RunView
+        from .widgets.figure import LabFigure, RunView
         from .plots import PALETTE
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

@@ -137,7 +137,7 @@ def _train_group(settings: list[tuple[Seq2SeqConfig, int, str]], task: Task, cal
                  workers: int | None) -> list[History]:
     """One group of settings that share an architecture: as one batched model here, or, on
     a CPU with cores to spare, split between worker processes (one batched model each)."""
-    from . import workers as pool   # keeps torch-heavy code out of a plain import
+    from .parallel import pool   # keeps torch-heavy code out of a plain import
     from .ensemble import train_together
     count = pool.worker_count(len(settings), workers) if device.type == "cpu" else 0
     if count:

@@ -3,7 +3,7 @@
 Lessons: all; 00 shows :func:`describe`, 01-09 move these fields with sliders.
 
 The table below is the single place where a default, its allowed range or choices, SageMaker's
-default and a one-line explanation (English and Korean) are written.  Sliders (``widgets.py``),
+default and a one-line explanation (English and Korean) are written.  Sliders (``widgets/lab.py``),
 CLI flags (``cli.py``), history records and plot legends all read this metadata, so a name is
 spelled the same everywhere and a default is stated once.
 

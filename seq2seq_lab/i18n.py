@@ -210,7 +210,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Nothing to fix: try a harder task, or see how few steps still reach this.",
         "ko": "고칠 것이 없습니다: 더 어려운 과제를 해 보거나, 몇 스텝까지 줄여도 되는지 보세요.",
     },
-    # --- live widgets (widgets.py, panel.py, compare_widget.py, lab_figure.py) -------------
+    # --- live widgets (widgets/) -------------
     "legend_train_smoothed": {"en": "training loss (smoothed)", "ko": "학습 손실 (평활)"},
     "lab_press_train": {"en": "Press Train to start a run", "ko": "학습 버튼을 눌러 시작하세요"},
     "lab_tag_current": {"en": " (latest)", "ko": " (최근)"},

@@ -1,7 +1,7 @@
 """Drawing helpers shared by every figure: palette, Hangul font, lag-free smoothing, PNG bytes.
 
 Lessons: all.  The figure itself (losses and accuracy of one or many runs) is drawn by
-``lab_figure.py``, for the Lab widget's live frames, its "Save PNG" and the CLI's ``--out``.
+``widgets/figure.py``, for the Lab widget's live frames, its "Save PNG" and the CLI's ``--out``.
 
 No pyplot anywhere: figures are ``matplotlib.figure.Figure`` objects with an Agg canvas, so a
 thread can render PNG bytes without touching the notebook's backend, and no figure leaks into
@@ -111,7 +111,7 @@ def to_png(figure: Figure, dpi: int = 100, compress_level: int = 6) -> bytes:
 
 def encode_png(canvas: FigureCanvasAgg, compress_level: int = 1) -> bytes:
     """PNG bytes of what an Agg canvas holds now, without drawing the figure again (live
-    frames are drawn piecewise, see ``lab_figure.py``).  RGB, not RGBA: the figure is opaque,
+    frames are drawn piecewise, see ``widgets/figure.py``).  RGB, not RGBA: the figure is opaque,
     and a quarter fewer bytes to compress."""
     from PIL import Image
 

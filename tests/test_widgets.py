@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import pytest
 
 from seq2seq_lab import Compare, Lab, set_language, train
-from seq2seq_lab.lab_figure import THEMES
+from seq2seq_lab.widgets.figure import THEMES
 from seq2seq_lab.plots import hangul_font
 
 SMALL = {"max_num_epochs": 4, "checkpoint_frequency_num_batches": 4}
@@ -378,7 +378,7 @@ def test_projector_png_is_shown_at_its_own_size_and_fits_720_px(make_lab):
 def test_short_runs_get_whole_step_ticks_and_room_for_the_last_ring(make_lab):
     from seq2seq_lab.config import Seq2SeqConfig
     from seq2seq_lab.history import History
-    from seq2seq_lab.lab_figure import LabFigure, RunView
+    from seq2seq_lab.widgets.figure import LabFigure, RunView
 
     history = History(config=Seq2SeqConfig(), train_loss=[2.6 - 0.1 * i for i in range(12)],
                       lrs=[1e-3] * 12, eval_steps=[4, 8, 12], val_loss=[2.3, 1.9, 1.5],
@@ -400,7 +400,7 @@ def test_short_runs_get_whole_step_ticks_and_room_for_the_last_ring(make_lab):
 def test_loss_axis_spans_at_least_a_factor_when_runs_barely_move():
     from seq2seq_lab.config import Seq2SeqConfig
     from seq2seq_lab.history import History
-    from seq2seq_lab.lab_figure import MIN_LOSS_RATIO, LabFigure, RunView
+    from seq2seq_lab.widgets.figure import MIN_LOSS_RATIO, LabFigure, RunView
 
     flat = [2.62 + 0.02 * ((i * 7) % 3 - 1) for i in range(50)]
     history = History(config=Seq2SeqConfig(), train_loss=flat, lrs=[1e-4] * 50,
@@ -489,7 +489,7 @@ def test_compare_stopped_before_its_first_step_says_so(make_lab):
 @pytest.mark.parametrize("values", [[1e-3, 1e-2], [1e-4, 1e-3, 1e-2, 3e-2]],
                          ids=["in-process", "worker-processes"])
 def test_compare_stops_mid_run_and_keeps_what_it_drew(make_lab, monkeypatch, values):
-    from seq2seq_lab import workers
+    from seq2seq_lab.parallel import pool as workers
     pooled = []
     original = workers.WorkerPool._train
     monkeypatch.setattr(workers.WorkerPool, "_train",
@@ -529,7 +529,7 @@ def test_live_frames_from_the_caches_equal_frames_drawn_from_scratch():
 
     from seq2seq_lab.config import Seq2SeqConfig
     from seq2seq_lab.history import History
-    from seq2seq_lab.lab_figure import LabFigure, RunView
+    from seq2seq_lab.widgets.figure import LabFigure, RunView
 
     def run(rate: float, steps: int, blow_up: bool = False) -> History:
         losses = [2.6 * math.exp(-rate * i) + 0.05 for i in range(steps)]

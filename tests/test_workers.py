@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from seq2seq_lab import Seq2SeqConfig, compare, make_task, train
-from seq2seq_lab import workers
+from seq2seq_lab.parallel import pool as workers
 from seq2seq_lab.history import Changes, History, apply_changes
 from seq2seq_lab.training import evaluate
 

@@ -27,9 +27,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import (FuncFormatter, LogLocator, MaxNLocator, NullFormatter,
                                NullLocator)
 
-from .history import History
-from .i18n import get_language, t
-from .plots import (PALETTE, centered_average, encode_png, font_families, to_png,
+from ..history import History
+from ..i18n import get_language, t
+from ..plots import (PALETTE, centered_average, encode_png, font_families, to_png,
                     wants_log_scale)
 
 # Okabe-Ito without its yellow, which vanishes on white and on projectors; runs cycle these.

@@ -1,7 +1,7 @@
 """``Lab``: sliders for chosen hyperparameters, Train and Stop, and curves that grow live.
 
 Lessons: 01-09 (each lesson's widget cell is one line, e.g.
-``Lab(preset="default", params=["learning_rate"])``); ``Compare`` is in ``compare_widget.py``.
+``Lab(preset="default", params=["learning_rate"])``); ``Compare`` is in ``compare.py``.
 
 What a learner does and what happens:
 
@@ -10,7 +10,7 @@ What a learner does and what happens:
 - presses Train: the controls are read *once* into a validated ``Seq2SeqConfig``, and
   ``train()`` runs in a daemon thread (``live.Runner``), so the notebook stays usable and Stop
   works at any moment; a Train during a run stops that run first;
-- watches the figure (``lab_figure.py``) redraw a few times a second from copies of the live
+- watches the figure (``widgets/figure.py``) redraw a few times a second from copies of the live
   History (``live.Drawer``), earlier runs faded behind it and labelled with what differed, and
   the plain-language diagnosis (``diagnose.py``) under it;
 - presses Train again with the same settings: the result is replayed from a bounded cache
@@ -29,13 +29,13 @@ import traceback
 
 import ipywidgets as widgets
 
-from .config import ConfigError, Seq2SeqConfig
+from ..config import ConfigError, Seq2SeqConfig
 from .controls import control_value, label_width, make_control
-from .i18n import t
-from .lab_figure import RUN_COLORS, RunView
+from ..i18n import t
+from .figure import RUN_COLORS, RunView
 from .live import ResultCache, snapshot
 from .panel import LivePanel, RunRecord
-from .training import total_steps
+from ..training import total_steps
 
 
 class Lab(LivePanel):

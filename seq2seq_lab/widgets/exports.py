@@ -17,8 +17,8 @@ import io
 import time
 from pathlib import Path
 
-from .config import Seq2SeqConfig
-from .history import History
+from ..config import Seq2SeqConfig
+from ..history import History
 
 LINK_LIMIT = 4_000_000  # bytes; a larger file is offered by its path only (a data URL that big
                         # would be sent through the widget channel)

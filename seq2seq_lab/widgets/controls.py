@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from .config import Seq2SeqConfig, format_value
+from ..config import Seq2SeqConfig, format_value
 
 # Ranges for sliders where the config's valid range is far wider than what is worth trying on
 # a toy task in seconds: (low, high, step).

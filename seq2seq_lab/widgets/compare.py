@@ -1,7 +1,7 @@
 """``Compare``: one click trains several values of one hyperparameter together, drawn live.
 
 Lessons: 01 (learning rates side by side), 02, 04, 05 and 07 (whichever setting a lesson
-compares); the one-run-at-a-time widget is ``Lab`` in ``widgets.py``.
+compares); the one-run-at-a-time widget is ``Lab`` in ``lab.py``.
 
 ``Compare(param="learning_rate", values=[1e-4, 1e-3, 1e-2, 0.1])`` shows the values in a text
 box (so a learner can type others, and a bad one is reported in plain words), Train, Stop and
@@ -20,12 +20,12 @@ import traceback
 
 import ipywidgets as widgets
 
-from .config import ConfigError, Seq2SeqConfig, format_value
-from .i18n import t
-from .lab_figure import RUN_COLORS, RunView
+from ..config import ConfigError, Seq2SeqConfig, format_value
+from ..i18n import t
+from .figure import RUN_COLORS, RunView
 from .live import snapshot
 from .panel import LivePanel, RunRecord
-from .training import resolve_device, total_steps
+from ..training import resolve_device, total_steps
 
 MAX_VALUES = 8  # more lines than this are unreadable in one figure (and slow on 2 cores)
 
@@ -67,8 +67,8 @@ class Compare(LivePanel):
         self._build([self.values_box])
         if resolve_device(device).type == "cpu":
             # Start the workers now: each imports torch (~2 s) while the learner reads.
-            from . import workers
-            workers.warm(len(values))
+            from ..parallel import pool
+            pool.warm(len(values))
 
     # ---- public API ------------------------------------------------------------------
     def train(self) -> bool:
@@ -120,7 +120,7 @@ class Compare(LivePanel):
         recorder = _MemberRecorder(self, by_config)
         compare = self._compare_function
         if compare is None:
-            from .compare import compare
+            from ..compare import compare
         try:
             values = [getattr(c, self.param) for c in configs]
             histories = compare(self.base_config, vary={self.param: values}, task=self.task,

@@ -1,6 +1,6 @@
 """Threads behind the live widgets: training thread, drawer, results cache, task cache, warm-up.
 
-Lessons: 01-09, through ``Lab`` and ``Compare`` (``widgets.py``), which use these pieces.
+Lessons: 01-09, through ``Lab`` and ``Compare`` (``widgets/lab.py``), which use these pieces.
 
 Why threads (JUPYTER-NOTES.md): training in the cell's own thread leaves button clicks
 unhandled until the cell ends, so Stop would not work; training in a daemon thread leaves the
@@ -25,8 +25,8 @@ import traceback
 from collections import OrderedDict
 from typing import Callable
 
-from .data import Task, make_task
-from .history import History
+from ..data import Task, make_task
+from ..history import History
 
 _TASKS: OrderedDict[tuple, Task] = OrderedDict()  # built tasks, shared by widgets (bounded)
 _TASK_CACHE_SIZE = 4

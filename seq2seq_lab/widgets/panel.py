@@ -1,6 +1,6 @@
 """``LivePanel``: what ``Lab`` and ``Compare`` share: figure, buttons, status, messages, exports.
 
-Lessons: 01-09, through ``Lab`` (``widgets.py``) and ``Compare`` (``compare_widget.py``).
+Lessons: 01-09, through ``Lab`` (``widgets/lab.py``) and ``Compare`` (``widgets/compare.py``).
 
 Who touches what, so that nothing races (FIELD-NOTES.md):
 
@@ -20,16 +20,16 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
-from .config import ConfigError, Seq2SeqConfig
-from .data import Task
+from ..config import ConfigError, Seq2SeqConfig
+from ..data import Task
 from .exports import runs_csv, saved_html, unique_path
-from .history import History
-from .i18n import get_language, t
-from .lab_figure import LabFigure, RunView, theme_named
+from ..history import History
+from ..i18n import get_language, t
+from .figure import LabFigure, RunView, theme_named
 from .live import Drawer, Runner, build_task, snapshot, use_torch_threads, warm_up
-from .presets import preset as get_preset
-from .presets import preset_names, theme_override
-from .training import train
+from ..presets import preset as get_preset
+from ..presets import preset_names, theme_override
+from ..training import train
 
 _PROJECTOR_CSS = ("<style>.s2s-projector .widget-label, .s2s-projector .widget-readout, "
                   ".s2s-projector .widget-toggle-button, .s2s-projector .widget-dropdown select, "
@@ -367,7 +367,7 @@ class LivePanel:
     def _diagnosis_html(self, views: list[RunView]) -> str:
         if not views:
             return ""
-        from .diagnose import diagnose  # pure, no torch: imported when first needed
+        from ..diagnose import diagnose  # pure, no torch: imported when first needed
         lines = []
         for view in views:
             verdict = diagnose(view.history, language=self.language)

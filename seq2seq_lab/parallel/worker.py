@@ -17,14 +17,14 @@ import sys
 import threading
 import traceback
 
-from .history import Changes, History
+from ..history import Changes, History
 
 
 def serve(message_fd: int) -> None:
     """A worker's life: read jobs from stdin until it closes, train each, report."""
     import torch
-    from .ensemble import make_runs, train_runs
-    from .training import CPU
+    from ..ensemble import make_runs, train_runs
+    from ..training import CPU
 
     torch.set_num_threads(1)
     out = os.fdopen(message_fd, "wb")

@@ -35,7 +35,7 @@ import warnings
 from pathlib import Path
 from typing import Iterable
 
-from .history import History, apply_changes
+from ..history import History, apply_changes
 
 # Below this many members a group trains in-process: two members gain little from a second
 # core, and a worker's first use costs its start-up.
@@ -94,7 +94,7 @@ class _Worker:
         environment = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         # The package's own folder first, so a worker imports this very copy of seq2seq_lab
         # even when it is not installed (a notebook run from a source checkout).
-        package_root = str(Path(__file__).resolve().parent.parent)
+        package_root = str(Path(__file__).resolve().parents[2])
         environment["PYTHONPATH"] = os.pathsep.join(
             [package_root] + [p for p in environment.get("PYTHONPATH", "").split(os.pathsep) if p])
         read_end, write_end = os.pipe()
@@ -102,7 +102,7 @@ class _Worker:
             # A session of its own: Jupyter's Interrupt sends SIGINT to the kernel's whole
             # process group, and it must not kill the workers (or a Compare training in them).
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "seq2seq_lab.worker_process", str(write_end)],
+                [sys.executable, "-m", "seq2seq_lab.parallel.worker", str(write_end)],
                 stdin=subprocess.PIPE, pass_fds=(write_end,), env=environment,
                 start_new_session=True)
         except (OSError, ValueError) as error:
@@ -234,7 +234,7 @@ class WorkerPool:
 def _rebuild(history: History, task, state: dict):
     """The trained model, from the weights a worker sent."""
     import torch
-    from .models import build_model
+    from ..models import build_model
     # Building draws random weights: keep the caller's stream (the CPU's: the model is built there).
     with torch.random.fork_rng(devices=[]):
         model = build_model(history.config, len(task.source_vocab), len(task.target_vocab))

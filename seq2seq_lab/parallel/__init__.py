@@ -1,0 +1,2 @@
+"""Worker processes that let ``compare`` use every CPU core (``pool``: the parent's side,
+``worker``: the worker's side)."""
