@@ -234,6 +234,17 @@ class Seq2SeqConfig:
         ko="이보다 긴 출력 시퀀스는 이 길이로 자릅니다.")
 
     # ---- construction and validation -------------------------------------------------------
+    def __new__(cls, *args, **kwargs):
+        # The generated ``__init__`` would reject a misspelled keyword with a bare TypeError
+        # ("unexpected keyword argument") before any of our checks ran; ``__new__`` sees the
+        # same keywords first, so ``Seq2SeqConfig(learning_rte=0.1)`` says what ``from_dict``
+        # and the CLI say.  Positional arguments are left to ``__init__`` as before.
+        known = {f.name for f in dataclasses.fields(cls)}
+        for name in kwargs:
+            if name not in known:
+                raise ConfigError("unknown_field", name, name=name, hint=_suggest(name, known))
+        return super().__new__(cls)
+
     def __post_init__(self):
         for f in dataclasses.fields(self):
             object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))

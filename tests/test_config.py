@@ -111,3 +111,19 @@ def test_korean_messages_and_table():
 
 def test_config_is_json_serialisable():
     json.dumps(Seq2SeqConfig().to_dict())
+
+
+def test_constructor_rejects_an_unknown_keyword_like_from_dict():
+    with pytest.raises(ConfigError, match="unknown hyperparameter 'learning_rte': did you mean "
+                                          "learning_rate") as error:
+        Seq2SeqConfig(learning_rte=0.1)
+    assert error.value.field == "learning_rte"
+    with pytest.raises(ConfigError, match="unknown hyperparameter 'zzz'$"):
+        Seq2SeqConfig(zzz=1)
+    # Everything else behaves as a dataclass: keywords, positionals, replace, pickling.
+    import dataclasses
+    import pickle
+    assert Seq2SeqConfig(0.01).learning_rate == 0.01
+    assert Seq2SeqConfig(learning_rate=0.01) == Seq2SeqConfig(0.01)
+    assert dataclasses.replace(Seq2SeqConfig(), batch_size=8).batch_size == 8
+    assert pickle.loads(pickle.dumps(Seq2SeqConfig(batch_size=8))) == Seq2SeqConfig(batch_size=8)
