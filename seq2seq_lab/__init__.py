@@ -14,7 +14,8 @@ Module map (one idea each; a lesson's curve is one call into one of these):
   range test, side-by-side runs trained as one batched model (split between worker processes,
   one per core), and plain-language verdicts on curves
 - ``widgets`` (``Lab``) / ``compare_widget`` (``Compare``): live training widgets for lessons,
-  built on ``controls``, ``panel``, ``live``, ``lab_figure`` and ``exports``
+  built on ``controls``, ``panel``, ``live``, ``lab_figure`` and ``exports``; ``Question``
+  (``widgets/question.py``): a checked "predict first" question, tied to a Lab
 - ``cli``: ``seq2seq-lab train`` / ``describe``
 """
 from .config import ConfigError, Seq2SeqConfig, describe
@@ -24,7 +25,8 @@ from .i18n import get_language, set_language
 from .models import build_model, count_parameters
 from .presets import preset, preset_names
 from .schedules import learning_rate_at
-from .training import evaluate, train
+from .evaluation import evaluate
+from .training import train
 from .compare import compare
 from .diagnose import Diagnosis, diagnose
 from .lr_finder import LRFinderResult, lr_find
@@ -34,7 +36,7 @@ __all__ = [
     "get_language", "set_language", "build_model", "count_parameters", "preset",
     "preset_names", "learning_rate_at", "evaluate", "train",
 ]
-__all__ += ["Lab", "Compare"]
+__all__ += ["Lab", "Compare", "Question"]
 __all__ += ["compare", "diagnose", "Diagnosis", "lr_find", "LRFinderResult"]
 __version__ = "0.1.0"
 
@@ -48,4 +50,7 @@ def __getattr__(name):
     if name == "Compare":
         from .widgets.compare import Compare
         return Compare
+    if name == "Question":
+        from .widgets.question import Question
+        return Question
     raise AttributeError(f"module 'seq2seq_lab' has no attribute {name!r}")

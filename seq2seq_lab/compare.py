@@ -1,155 +1,153 @@
 """Side-by-side runs: ``compare(base_config, vary={"learning_rate": [...]}) -> [History, ...]``.
 
 Lessons: 01 (learning rates side by side) and every lesson that overlays the curves of
-several settings or seeds.
+several settings or seeds (hidden sizes, cells, sequence lengths, ...).
 
 Read the sketch first::
 
-    settings = cartesian product of vary's values          # ("seed" varies the seed)
-    for each group of settings sharing an architecture:   # same tensors, only the numbers differ
-        one Ensemble trains them together                  # ensemble.py: one bmm per step for all
-                                                           # (4+ on a CPU: dealt to one worker
-                                                           # process per core, workers.py)
-    settings that cannot share (dropout, ...):             # train() each, one after another
-        train(setting)
+    settings = cartesian product of vary's values     # hyperparameters, task options, "seed"
+    on a CPU with a core to spare:
+        each setting is one train() in a worker process (parallel/pool.py), one per core;
+        a worker that finishes takes the next setting
+    otherwise:
+        train(setting), one after another
 
-Each History is what a lone ``train(setting, seed=...)`` would give, within float rounding:
-the ensemble's members are real ``Seq2Seq`` models with their own optimizer, schedule, clipping,
-divergence monitor and early stopping (all from ``training.py``); only the arithmetic of the
-forward pass is shared.  Which hyperparameters may differ inside one group is decided by
-:func:`share_key`.
+Each History is the very History ``train(setting)`` gives: the same function trains it, with
+the same single torch thread (``training.TRAIN_THREADS``), so a compared run and a lone run of
+one setting and seed are equal number for number.  (Until 2026-11-29 settings that shared an
+architecture trained as one batched model, about 1.2x faster than this pool but equal only
+up to float rounding, and never for settings of different shapes; BENCHMARKS.md has the
+measurement that retired it.)
 """
 from __future__ import annotations
 
+import inspect
 import itertools
 import threading
-from typing import Any, Iterable
+from dataclasses import dataclass, field
+from typing import Iterable
 
 import torch
 
-from .config import ARCHITECTURE, Seq2SeqConfig, format_value
-from .data import Task
+from .config import Seq2SeqConfig, format_value
+from .data import Task, make_task
 from .history import History
-from .training import as_config, resolve_device, resolve_task, train_alone
+from .training import as_config, resolve_device, train
 
-SEED = "seed"  # the one key of ``vary`` that is not a hyperparameter
-
-# Architectural fields that only change how the weights start, not the shapes of the
-# tensors: members that differ in these can still be stacked into one batched model.
-_INIT_ONLY = ("weight_init_type", "weight_init_scale")
-# Dropout draws random masks from torch's global generator in an order that one batched model
-# cannot reproduce for several seeds at once, so a run with dropout trains on its own.
-_DROPOUT = ("embed_dropout_source", "embed_dropout_target", "rnn_decoder_hidden_dropout")
+SEED = "seed"  # the key of ``vary`` that varies the run's seed (weights, batch order, dropout)
+# make_task's options that ``vary`` may change: the data a run learns from is a setting too
+# (lesson 06 varies the training-set size and its noise, lesson 07 the sequence length).  Not
+# make_task's own ``seed``: "seed" in ``vary`` is the run's seed.
+TASK_OPTIONS = tuple(name for name in inspect.signature(make_task).parameters
+                     if name not in ("name", "seed"))
 
 
-def settings_of(base_config: Seq2SeqConfig, vary: dict[str, list], seed: int = 0
-                ) -> list[tuple[Seq2SeqConfig, int, str]]:
-    """Every (config, seed, label) of the cartesian product of ``vary``, in the order given.
+@dataclass(frozen=True)
+class Setting:
+    """One run of a comparison: its config, seed and task options, and its legend label."""
 
+    config: Seq2SeqConfig
+    seed: int
+    task_options: dict = field(default_factory=dict)
+    label: str = "defaults"
+
+
+def settings_of(base_config: Seq2SeqConfig, vary: dict[str, list], seed: int = 0,
+                task_options: dict | None = None) -> list[Setting]:
+    """Every setting of the cartesian product of ``vary``, in the order given.
+
+    Keys are hyperparameters (config fields), task options (``TASK_OPTIONS``) or ``"seed"``.
     The label names what differs, in ``vary``'s key order: ``"learning_rate=0.1, seed=2"``.
     """
+    fields = Seq2SeqConfig.fields()
     names = list(vary)
     for name in names:
         values = vary[name]
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
             raise ValueError(f"vary[{name!r}] must be a list of values, got {values!r}")
+        if name not in fields and name not in TASK_OPTIONS and name != SEED:
+            # the config's own message: "unknown hyperparameter ...: did you mean ...?"
+            Seq2SeqConfig.from_dict({name: list(values)[0] if values else None})
     settings = []
     for values in itertools.product(*(list(vary[name]) for name in names)):
         changes = dict(zip(names, values))
         run_seed = int(changes.pop(SEED, seed))
+        options = dict(task_options or {})
+        options.update({name: changes.pop(name) for name in list(changes) if name in TASK_OPTIONS})
         config = base_config.replace(**changes) if changes else base_config
         label = ", ".join(f"{name}={format_value(value)}" for name, value in zip(names, values))
-        settings.append((config, run_seed, label or "defaults"))
+        settings.append(Setting(config, run_seed, options, label or "defaults"))
     return settings
-
-
-def share_key(config: Seq2SeqConfig) -> tuple | None:
-    """Settings with equal keys can train as one batched model; None: this one cannot.
-
-    The key holds what fixes the tensors' shapes (architecture, batch size, length limits);
-    training hyperparameters (rate, optimizer, schedule, clipping, epochs, ...) and the seed may
-    differ freely, since each member keeps its own optimizer and its own batch order.
-    """
-    if any(getattr(config, name) > 0 for name in _DROPOUT):
-        return None
-    fields = Seq2SeqConfig.fields()
-    shape = tuple((name, getattr(config, name)) for name, meta in fields.items()
-                  if meta["kind"] == ARCHITECTURE and name not in _INIT_ONLY)
-    return shape + (("batch_size", config.batch_size),)
 
 
 def compare(base_config: Seq2SeqConfig | dict | None = None, vary: dict[str, list] | None = None,
             task: Task | str = "reverse", seed: int = 0, task_options: dict | None = None,
             callbacks: Iterable = (), stop_event: threading.Event | None = None,
-            device: str | torch.device | None = None, vectorise: bool = True,
-            workers: int | None = None) -> list[History]:
+            device: str | torch.device | None = None, workers: int | None = None,
+            seeds: Iterable[int] | None = None) -> list[History]:
     """Train every setting of ``vary`` (its cartesian product) and return their Histories.
 
     :param base_config: the settings every run shares (a config, a dict, or None)
     :param vary: ``{"learning_rate": [1e-3, 1e-2, 0.1]}``; several keys give every combination;
-        the key ``"seed"`` varies the seed (weights, batch order)
-    :param seed: the seed of every run unless ``vary`` has ``"seed"``
-    :param callbacks: as for ``train``; each call gets the History of the member that changed,
-        so a widget can draw every member live
+        keys may be hyperparameters, task options (``seq_len``, ``train_size``, ``noise``, ...)
+        or ``"seed"``
+    :param task: a task name, built with ``task_options`` plus each setting's own; or a Task
+        (then ``vary`` cannot change task options)
+    :param seed: the seed of every run unless ``vary`` or ``seeds`` say otherwise
+    :param seeds: every setting once per seed (the same as ``vary={..., "seed": seeds}``)
+    :param callbacks: as for ``train``; each call gets the History of the run that changed, so
+        a widget can draw every run live
     :param stop_event: set it to stop every run within one batch
-    :param vectorise: False trains each setting alone with ``train()`` (the reference result)
-    :param workers: worker processes that share a big group between them on the CPU
-        (``workers.py``); None: one per core for groups of 4 or more members, or the
-        ``SEQ2SEQ_LAB_WORKERS`` environment variable; 0: everything in this process
+    :param workers: worker processes on a CPU (``parallel/pool.py``); None: one per core, or
+        the ``SEQ2SEQ_LAB_WORKERS`` environment variable; 0: everything in this process
     :return: Histories in the order of the settings; each ``label`` says what differs
     """
     base_config = as_config(base_config)
-    task = resolve_task(task, task_options)
+    vary = dict(vary or {})
+    if seeds is not None:
+        if SEED in vary:
+            raise ValueError("give the seeds once: either seeds=[...] or vary={'seed': [...]}")
+        vary[SEED] = list(seeds)
+    settings = settings_of(base_config, vary, seed, task_options)
     device = resolve_device(device)
-    settings = settings_of(base_config, vary or {}, seed)
+    tasks = _tasks(task, settings, varies_task=any(name in TASK_OPTIONS for name in vary))
     callbacks = list(callbacks)
     histories: list[History | None] = [None] * len(settings)
-
-    groups: dict[Any, list[int]] = {}
-    for index, (config, _, _) in enumerate(settings):
-        key = share_key(config) if vectorise else None
-        groups.setdefault(key if key is not None else ("alone", index), []).append(index)
-
-    for key, indices in groups.items():
+    if device.type == "cpu" and len(settings) > 1:
+        from .parallel import pool   # keeps the subprocess machinery out of a plain import
+        count = pool.worker_count(len(settings), workers)
+        if count:
+            results = pool.pool().train(settings, tasks, callbacks, stop_event, count)
+            if results is not None:   # None: another comparison holds the workers
+                histories = results
+    for i, setting in enumerate(settings):
+        if histories[i] is not None:
+            continue
         if stop_event is not None and stop_event.is_set():
-            break
-        if key[0] != "alone" and len(indices) > 1:
-            results = _train_group([settings[i] for i in indices], task, callbacks, stop_event,
-                                   device, workers)
-        else:
-            results = [train_alone(settings[i][0], task, settings[i][1], callbacks, stop_event,
-                                   device, label=settings[i][2]) for i in indices]
-        for i, history in zip(indices, results):
-            histories[i] = history
-    # Settings never started because Stop came first still get an (empty) History, so the
-    # result always has one entry per setting.
-    for i, (config, run_seed, label) in enumerate(settings):
-        if histories[i] is None:
-            histories[i] = History(config=config, seed=run_seed, task=task.name,
-                                   task_options=dict(task.options),
-                                   batches_per_epoch=task.batches_per_epoch(config.batch_size),
-                                   stopped_by_user=True, label=label)
+            # Never started because Stop came first: still one (empty) History per setting.
+            task_i = tasks[i]
+            histories[i] = History(config=setting.config, seed=setting.seed, task=task_i.name,
+                                   task_options=dict(task_i.options),
+                                   batches_per_epoch=task_i.batches_per_epoch(setting.config.batch_size),
+                                   stopped_by_user=True, label=setting.label)
+            continue
+        histories[i] = train(setting.config, tasks[i], setting.seed, callbacks, stop_event,
+                             device, label=setting.label)
     return histories
 
 
-def _train_group(settings: list[tuple[Seq2SeqConfig, int, str]], task: Task, callbacks: list,
-                 stop_event: threading.Event | None, device: torch.device,
-                 workers: int | None) -> list[History]:
-    """One group of settings that share an architecture: as one batched model here, or, on
-    a CPU with cores to spare, split between worker processes (one batched model each)."""
-    from .parallel import pool   # keeps torch-heavy code out of a plain import
-    from .ensemble import train_together
-    count = pool.worker_count(len(settings), workers) if device.type == "cpu" else 0
-    if count:
-        hands = pool.deal(len(settings), count)
-        groups = [([settings[i][0] for i in hand], [settings[i][1] for i in hand],
-                   [settings[i][2] for i in hand]) for hand in hands]
-        results = pool.pool().train(groups, task, callbacks, stop_event)
-        if results is not None:  # None: another comparison holds the workers
-            histories: list[History] = [None] * len(settings)  # type: ignore[list-item]
-            for hand, group in zip(hands, results):
-                for i, history in zip(hand, group):
-                    histories[i] = history
-            return histories
-    configs, seeds, labels = (list(column) for column in zip(*settings))
-    return train_together(configs, task, seeds, callbacks, stop_event, device, labels=labels)
+def _tasks(task: Task | str, settings: list[Setting], varies_task: bool) -> list[Task]:
+    """Each setting's task, built once per distinct set of options (they are deterministic)."""
+    if isinstance(task, Task):
+        if varies_task:
+            raise ValueError("compare() can vary task options only for a task given by name "
+                             f"(such as 'reverse'), not for a ready-made Task ({task.name})")
+        return [task] * len(settings)
+    built: dict[str, Task] = {}
+    tasks = []
+    for setting in settings:
+        key = repr(sorted(setting.task_options.items()))
+        if key not in built:
+            built[key] = make_task(task, **setting.task_options)
+        tasks.append(built[key])
+    return tasks

@@ -43,9 +43,9 @@ import torch
 
 from .config import Seq2SeqConfig
 from .data import Task
-from .models import Seq2Seq, build_model
-from .training import (RunningAverage, as_config, clip_and_step, make_optimizer, resolve_device,
-                       resolve_task, running_average, sequence_loss)
+from .models import Seq2Seq, build_model, sequence_loss
+from .training import (RunningAverage, as_config, clip_gradients, make_optimizer, resolve_device,
+                       resolve_task, running_average, training_threads)
 
 STOP_FACTOR = 4.0  # smoothed loss above 4x its best: blown up (fastai's stop_div)
 SUGGESTION_RULE = "minimum"  # see the module docstring for why not valley at our scale
@@ -148,7 +148,9 @@ def lr_find(config: Seq2SeqConfig | dict | None = None, task: Task | str = "reve
     device = resolve_device(device)
     rates = sweep_rates(start, end, num)
     beta = smoothing_for(num) if beta is None else beta
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    # training's thread count, so the sweep's steps are the ones train() would take
+    with training_threads(device), torch.random.fork_rng(
+            devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         if model is None:
             model = build_model(config, len(task.source_vocab), len(task.target_vocab)).to(device)
@@ -200,7 +202,8 @@ def _sweep(model, optimizer, task, config, rates, seed, stop_factor, beta, devic
             return losses, smoothed, True
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        clip_and_step(model, optimizer, config)
+        clip_gradients(model, config.clip_gradient)   # the same update as training's
+        optimizer.step()
     return losses, smoothed, False
 
 

@@ -211,6 +211,18 @@ def build_model(config: Seq2SeqConfig, source_vocab_size: int, target_vocab_size
     return model
 
 
+def sequence_loss(logits: torch.Tensor, target_out: torch.Tensor, label_smoothing: float = 0.0,
+                  reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy per real target token, the loss the model is trained and validated on;
+    padding is masked so that short targets are not rewarded for their padding.
+
+    :param logits: batch x target_time x vocab; ``target_out``: batch x target_time
+    """
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1),
+                                       ignore_index=PAD_ID, label_smoothing=label_smoothing,
+                                       reduction=reduction)
+
+
 def count_parameters(model: nn.Module) -> int:
     """Learned numbers in the model: its parameters, as opposed to the config's hyperparameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

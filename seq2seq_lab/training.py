@@ -3,7 +3,7 @@
 Lessons: all; every curve in every lesson is a History made here.
 
 Read the sketch first; the real loop below adds the details (schedules, clipping, divergence,
-early stopping, stop requests, callbacks)::
+early stopping, stop requests, callbacks, what is recorded)::
 
     model = build_model(config, ...)                     # weights seeded by ``seed``
     for epoch in range(config.max_num_epochs):
@@ -14,10 +14,12 @@ early stopping, stop requests, callbacks)::
 
 The trainer never draws and never knows about widgets: it tells ``callbacks`` what happened
 (``on_batch_end``, ``on_evaluation_end``, ``on_run_end``, each given the History so far), and a
-widget or the CLI draws or prints from that.
+widget or the CLI draws or prints from that.  ``compare`` runs this same function for each of
+its settings, so a compared run is the very run ``train`` gives.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -27,9 +29,10 @@ import torch
 from torch import nn
 
 from .config import Seq2SeqConfig
-from .data import EOS_ID, PAD_ID, Batch, Task, make_task
+from .data import Batch, Task, make_task
+from .evaluation import attention_probe, evaluate
 from .history import History
-from .models import Seq2Seq, build_model, count_parameters, select_rows
+from .models import build_model, count_parameters, sequence_loss
 from .schedules import learning_rate_at
 
 # A run counts as diverged once its smoothed loss is this many times its first loss: the
@@ -38,7 +41,14 @@ from .schedules import learning_rate_at
 DIVERGENCE_FACTOR = 3.0
 SMOOTHING = 0.9       # EMA weight of the divergence monitor (debiased, as fastai's AvgSmoothLoss)
 CPU = torch.device("cpu")
-EVAL_BATCH_SIZE = 500  # validation is scored in big batches: no gradients, so memory is cheap
+# Every run trains with one torch thread on a CPU.  Why: the thread count changes how torch
+# splits its sums, so the same config and seed took different paths with 1 and 2 threads
+# (lesson 01's rate 0.001, seed 0: 81% validation accuracy with 1 thread, 97% with 2); one
+# count everywhere makes ``train``, the CLI, the Lab and every ``compare`` member (whose
+# worker processes use one thread each, one per core) give one History.  The cost: a lone
+# default run takes ~1.3x as long as with 2 threads (3.7 s vs 2.8 s, 2026-11-29), and the Lab
+# already trained with one thread, as a second one fights the drawing thread for the cores.
+TRAIN_THREADS = 1
 
 
 class Callback(Protocol):
@@ -89,112 +99,24 @@ def make_optimizer(model: nn.Module, config: Seq2SeqConfig) -> torch.optim.Optim
     return torch.optim.Adam(params, lr=lr, weight_decay=decay, fused=fused)
 
 
-def clip_and_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: Seq2SeqConfig,
-                  clipped: bool = False) -> None:
-    """The update after ``backward``: clip to ``clip_gradient`` (if > 0), then step.  Shared by
-    training and the range test, so the rate ``lr_find`` suggests suits the same clipped steps.
+def clip_gradients(model: nn.Module, clip_gradient: float) -> float:
+    """Clip the gradients to total norm ``clip_gradient`` (if > 0) and return their norm
+    *before* clipping, which is what the gradient-norm panel shows: what each batch asked for.
 
-    ``clipped=True``: the caller has already clipped (``ensemble.clip_together`` does the same
-    arithmetic for many members at once).
+    Clipping rescales the whole gradient, keeping its direction: it tames the rare batch whose
+    gradient explodes without slowing the others.  Shared with the range test, so the rate
+    ``lr_find`` suggests suits the same clipped steps.
     """
-    if config.clip_gradient > 0 and not clipped:  # rescales, keeping the direction: tames spikes
-        nn.utils.clip_grad_norm_(model.parameters(), config.clip_gradient)
-    optimizer.step()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = nn.utils.get_total_norm(grads)
+    if clip_gradient > 0:
+        nn.utils.clip_grads_with_norm_(model.parameters(), clip_gradient, norm)
+    return float(norm)
 
 
-def sequence_loss(logits: torch.Tensor, target_out: torch.Tensor, label_smoothing: float = 0.0,
-                  reduction: str = "mean") -> torch.Tensor:
-    """Cross-entropy per real target token; padding is masked so short targets are not rewarded."""
-    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target_out.reshape(-1),
-                                       ignore_index=PAD_ID, label_smoothing=label_smoothing,
-                                       reduction=reduction)
-
-
-@torch.no_grad()
-def evaluate(model: Seq2Seq, task: Task, config: Seq2SeqConfig, split: str = "validation",
-             device: torch.device | str = "cpu") -> dict[str, float]:
-    """Loss, token accuracy and exact match over the *whole* split (token-weighted).
-
-    The loss is teacher-forced, the same quantity as the training loss, so the two curves are
-    comparable; accuracy and exact match come from greedy decoding, what the model really
-    outputs when nobody gives it the previous answer.
-    """
-    was_training = model.training
-    model.eval()
-    loss_sum, tokens, correct, exact, sequences = 0.0, 0, 0, 0, 0
-    hypotheses, references = [], []
-    for batch in task.batches(split, EVAL_BATCH_SIZE, max_source_len=config.max_seq_len_source,
-                              max_target_len=config.max_seq_len_target + 1):
-        batch = batch.to(device)
-        # One encoder pass serves both: the decoder never changes the states it is given.
-        encoded = model.encode(batch.source, batch.source_lengths)
-        logits, _ = model(batch.source, batch.source_lengths, batch.target_in, encoded)
-        loss_sum += float(sequence_loss(logits, batch.target_out, reduction="sum"))
-        real = batch.target_out != PAD_ID
-        # Greedy decoding, for the sequences that need it: where teacher forcing's guess is
-        # right at every position, greedy decoding writes exactly the target (see
-        # :func:`decode_only`), so only the others are decoded: late in a run, few.
-        predicted = batch.target_out.clone()
-        wrong = decode_only(logits, batch.target_out).nonzero().squeeze(1)
-        if len(wrong):
-            decoded, _ = model.greedy_decode(batch.source[wrong], batch.source_lengths[wrong],
-                                             batch.target_out.shape[1], select_rows(encoded, wrong))
-            predicted[wrong] = as_predictions(decoded, batch.target_out.shape[1])
-        hits = (predicted == batch.target_out) & real
-        tokens += int(real.sum())
-        correct += int(hits.sum())
-        exact += int((hits | ~real).all(1).sum())
-        sequences += batch.source.shape[0]
-        if config.optimized_metric == "bleu":
-            hypotheses += [task.target_vocab.decode(row) for row in predicted.tolist()]
-            references += [task.target_vocab.decode(row) for row in batch.target_out.tolist()]
-    if was_training:
-        model.train()
-    scores = {"val_loss": loss_sum / tokens, "val_accuracy": correct / tokens,
-              "val_exact": exact / sequences}
-    if config.optimized_metric == "bleu":
-        scores["val_bleu"] = corpus_bleu(hypotheses, references)
-    return scores
-
-
-def decode_only(logits: torch.Tensor, target_out: torch.Tensor) -> torch.Tensor:
-    """Which sequences need greedy decoding: those whose greedy output the teacher-forced
-    pass does not already give.
-
-    Where the teacher-forced argmax equals the target at every real position, greedy decoding
-    writes the target exactly: its first step sees what teacher forcing saw (BOS, the same
-    encoder state), so it writes the first target token, and then its next step again sees
-    what teacher forcing saw, and so on through EOS.  (Equal up to float rounding: the two
-    passes multiply in different shapes, so a token whose two best scores tie to the last
-    bit could go either way.)  Validation decodes only the other sequences since 2026-11-24:
-    as a run learns, most are right; for the default run's trained model an evaluation takes
-    24 ms instead of 40 (2 threads).
-
-    :param logits: ... x T x V, teacher-forced; ``target_out``: ... x T
-    :return: True where a sequence needs decoding (B, or E x B for a batched model)
-    """
-    return ((logits.argmax(-1) != target_out) & (target_out != PAD_ID)).any(-1)
-
-
-def as_predictions(decoded: torch.Tensor, target_time: int) -> torch.Tensor:
-    """Greedy output as comparable predictions: PAD after the first EOS, cut or padded with
-    PAD to ``target_time`` columns."""
-    decoded = _after_eos_to_pad(decoded)[..., :target_time]
-    return nn.functional.pad(decoded, (0, target_time - decoded.shape[-1]), value=PAD_ID)
-
-
-def _after_eos_to_pad(tokens: torch.Tensor) -> torch.Tensor:
-    """Everything after a sequence's first EOS becomes PAD (the model stopped there)."""
-    after = (tokens == EOS_ID).long().cumsum(-1) - (tokens == EOS_ID).long() > 0
-    return tokens.masked_fill(after, PAD_ID)
-
-
-def corpus_bleu(hypotheses: list[list[str]], references: list[list[str]]) -> float:
-    """Corpus BLEU (0-100) over token lists, computed by sacrebleu as everyone reports it."""
-    import sacrebleu  # imported here: only runs with optimized_metric = bleu need it
-    result = sacrebleu.corpus_bleu([" ".join(h) for h in hypotheses],
-                                   [[" ".join(r) for r in references]], tokenize="none")
-    return float(result.score)
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """The device asked for; by default CUDA when present, else the CPU."""
+    return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
 class RunningAverage:
@@ -231,6 +153,36 @@ class _DivergenceMonitor:
         return self.smoothed.update(loss) > DIVERGENCE_FACTOR * self.first
 
 
+class _Patience:
+    """The best validation score so far, and what waiting for a better one decides: early
+    stopping (``early_stopping_patience``) and the ``plateau_reduce`` schedule's rate cuts."""
+
+    def __init__(self, config: Seq2SeqConfig):
+        self.config, self.best, self.since_best = config, None, 0
+        self.rate_factor, self.plateau_wait = 1.0, 0
+
+    def update(self, scores: dict[str, float]) -> bool:
+        """Take one evaluation's scores; True if it is the best so far."""
+        config = self.config
+        metric = _metric_value(config.optimized_metric, scores)
+        if _better(config.optimized_metric, metric, self.best):
+            self.best, self.since_best, self.plateau_wait = metric, 0, 0
+            return True
+        self.since_best += 1
+        self.plateau_wait += 1
+        if (config.lr_scheduler_type == "plateau_reduce"
+                and self.plateau_wait >= config.plateau_reduce_lr_threshold):
+            self.rate_factor *= config.plateau_reduce_lr_factor
+            self.plateau_wait = 0
+        return False
+
+    def exhausted(self, epochs: float) -> bool:
+        """No better score for ``early_stopping_patience`` evaluations (after the minimum
+        epochs): more training would only overfit, so stop and keep the best step."""
+        patience = self.config.early_stopping_patience
+        return bool(patience) and self.since_best >= patience and epochs >= self.config.min_num_epochs
+
+
 def _better(metric: str, new: float, best: float | None) -> bool:
     if best is None:
         return True
@@ -251,167 +203,132 @@ def _notify(callbacks: Iterable, event: str, history: History) -> None:
 
 def train(config: Seq2SeqConfig | dict | None = None, task: Task | str = "reverse", seed: int = 0,
           callbacks: Iterable = (), stop_event: threading.Event | None = None,
-          device: str | torch.device | None = None, task_options: dict | None = None) -> History:
+          device: str | torch.device | None = None, task_options: dict | None = None,
+          label: str | None = None) -> History:
     """Train a fresh model and return everything it recorded.
 
     :param config: a Seq2SeqConfig, a dict of hyperparameters, or None for the defaults
     :param task: a Task or a task name (``reverse``, ``copy``, ``sort``, ``recall``, ``add``,
         ``dates``, ``numbers``), built with ``task_options``
     :param seed: seeds the weights, the batch order and dropout; same config + seed gives a
-        bit-identical History on CPU
+        bit-identical History on a CPU
     :param callbacks: objects with any of ``on_batch_end``, ``on_evaluation_end``,
         ``on_run_end``; each gets the History so far
     :param stop_event: set it (from another thread) to stop within one batch
     :param device: ``"cpu"``, ``"cuda"``, ...; default CUDA when present
+    :param label: the legend text (``compare`` names what differs between its runs); default:
+        the config's difference from the defaults
     """
-    return train_alone(as_config(config), resolve_task(task, task_options), seed, callbacks,
-                       stop_event, resolve_device(device))
-
-
-def train_alone(config: Seq2SeqConfig, task: Task, seed: int, callbacks: Iterable = (),
-                stop_event: threading.Event | None = None, device: torch.device = CPU,
-                label: str | None = None) -> History:
-    """:func:`train` with its arguments resolved, and the legend ``label`` (``compare`` sets it
-    to what differs between its runs; default: the config's difference from the defaults)."""
+    config, task, device = as_config(config), resolve_task(task, task_options), resolve_device(device)
+    callbacks = list(callbacks)
     start = time.perf_counter()
     # fork_rng: seeding here must not change the random numbers of the caller's own code.
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+    with training_threads(device), torch.random.fork_rng(
+            devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
-        run = Run(config, task, seed, device, list(callbacks), label)
-        run.model.train()
-        for batch in run.batches():
+        model = build_model(config, len(task.source_vocab), len(task.target_vocab)).to(device)
+        history = History(config=config, seed=seed, task=task.name, task_options=dict(task.options),
+                          batches_per_epoch=task.batches_per_epoch(config.batch_size),
+                          num_parameters=count_parameters(model), device=str(device),
+                          label=config.label() if label is None else label, model=model)
+        optimizer = make_optimizer(model, config)
+        order = torch.Generator().manual_seed(seed)  # batch order: a stream of its own
+        steps, monitor, patience = total_steps(config, task), _DivergenceMonitor(), _Patience(config)
+        model.train()
+        for batch in _batches(task, config, order, device):
             if stop_event is not None and stop_event.is_set():
-                run.history.stopped_by_user = True
+                history.stopped_by_user = True
                 break
-            run.start_batch()
-            logits, _ = run.model(batch.source, batch.source_lengths, batch.target_in)
+            rate = learning_rate_at(history.steps, config, steps) * patience.rate_factor
+            for group in optimizer.param_groups:
+                group["lr"] = rate
+            logits, _ = model(batch.source, batch.source_lengths, batch.target_in)
             loss = sequence_loss(logits, batch.target_out, config.label_smoothing)
             # .item() is the one CPU-GPU sync per batch: the divergence monitor needs the number.
-            if not run.check_loss(loss.item()):
+            value = loss.item()
+            if monitor.diverged(value):
+                # Stop cleanly: a NaN or exploding loss is a result to show, not an exception.
+                history.diverged, history.diverged_step = True, history.steps + 1
+                if math.isfinite(value):   # its last loss is drawn; no update was made
+                    _record_batch(history, value, rate, math.nan, False)
+                    _notify(callbacks, "on_batch_end", history)
                 break
-            run.optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            run.finish_batch()
-            if run.done:
+            norm = clip_gradients(model, config.clip_gradient)
+            optimizer.step()
+            _record_batch(history, value, rate, norm, 0 < config.clip_gradient < norm)
+            _notify(callbacks, "on_batch_end", history)
+            if history.steps % config.checkpoint_frequency_num_batches == 0 or history.steps == steps:
+                scores = evaluate(model, task, config, "validation", device)
+                probe = attention_probe(model, task, config, device)
+                if patience.update(scores):
+                    history.best_step = history.steps
+                _record_evaluation(history, scores, probe, time.perf_counter() - start)
+                _notify(callbacks, "on_evaluation_end", history)
+                if patience.exhausted(history.epochs):
+                    history.stopped_early = True
+                    break
+            if history.steps >= steps:
                 break
-    run.finish(time.perf_counter() - start)
-    return run.history
+    model.eval()
+    history.wall_time = time.perf_counter() - start
+    _notify(callbacks, "on_run_end", history)
+    return history
 
 
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """The device asked for; by default CUDA when present, else the CPU."""
-    return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+def _batches(task: Task, config: Seq2SeqConfig, order: torch.Generator,
+             device: torch.device) -> Iterator[Batch]:
+    """The training batches of every epoch, in the run's seeded order, on its device."""
+    for _ in range(config.max_num_epochs):
+        for batch in task.batches("train", config.batch_size, shuffle=True, generator=order,
+                                  max_source_len=config.max_seq_len_source,
+                                  max_target_len=config.max_seq_len_target + 1):
+            yield batch.to(device)
 
 
-class Run:
-    """One run's model, optimizer and bookkeeping between batches: everything but the forward
-    and backward pass, so that :func:`train` (one model) and ``ensemble.py`` (many models in one
-    batched forward pass) share every rule (schedule, divergence, clipping, evaluation, early
-    stopping, callbacks) and give the same History for the same setting and seed.
+def _record_batch(history: History, loss: float, rate: float, norm: float, clipped: bool) -> None:
+    # train_loss last: a widget's snapshot cuts every per-batch series to the shortest.
+    history.lrs.append(rate)
+    history.grad_norm.append(norm)
+    history.clipped.append(bool(clipped))
+    history.train_loss.append(loss)
+    history.epochs = history.steps / history.batches_per_epoch
 
-    Build it with torch seeded (the weights are drawn here).  Per batch: :meth:`start_batch`
-    (sets the rate), the forward pass, :meth:`check_loss` (False: diverged, stop), backward,
-    :meth:`finish_batch` (clip, step, record, evaluate, early stopping); stop when ``done``.
-    """
 
-    def __init__(self, config: Seq2SeqConfig, task: Task, seed: int, device: torch.device,
-                 callbacks: list, label: str | None = None):
-        self.config, self.task, self.device, self.callbacks = config, task, device, callbacks
-        self.model = build_model(config, len(task.source_vocab), len(task.target_vocab)).to(device)
-        self.history = History(config=config, seed=seed, task=task.name,
-                               task_options=dict(task.options),
-                               batches_per_epoch=task.batches_per_epoch(config.batch_size),
-                               num_parameters=count_parameters(self.model), device=str(device),
-                               label=config.label() if label is None else label, model=self.model)
-        self.optimizer = make_optimizer(self.model, config)
-        self.order = torch.Generator().manual_seed(seed)  # batch order: its own stream
-        self.steps = total_steps(config, task)
-        self.monitor = _DivergenceMonitor()
-        self.best, self.since_best, self.plateau_factor, self.plateau_wait = None, 0, 1.0, 0
-        self.step, self.rate, self.value, self.done = 0, 0.0, math.nan, False
+def _record_evaluation(history: History, scores: dict[str, float], probe: dict | None,
+                       elapsed: float) -> None:
+    history.eval_steps.append(history.steps)
+    for name, score in scores.items():
+        getattr(history, name).append(score)
+    if probe is not None:
+        history.attention.append(probe)
+    history.elapsed.append(elapsed)
 
-    def batches(self) -> Iterator[Batch]:
-        """The training batches of every epoch, in this run's seeded order, on its device."""
-        config = self.config
-        for _ in range(config.max_num_epochs):
-            for batch in self.task.batches("train", config.batch_size, shuffle=True,
-                                           generator=self.order,
-                                           max_source_len=config.max_seq_len_source,
-                                           max_target_len=config.max_seq_len_target + 1):
-                yield batch.to(self.device)
 
-    def start_batch(self) -> float:
-        """Set and return this batch's learning rate (schedule x plateau cuts)."""
-        self.rate = learning_rate_at(self.step, self.config, self.steps) * self.plateau_factor
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.rate
-        return self.rate
+_thread_lock = threading.Lock()
+_trainings = 0          # runs training in this process now
+_threads_before = 0     # torch's thread count before the first of them began
 
-    def check_loss(self, value: float) -> bool:
-        """Record a diverged run and return False, or return True to go on with the update."""
-        self.value = value
-        if not self.monitor.diverged(value):
-            return True
-        # Stop cleanly: a NaN or exploding loss is a result to show, not an exception.
-        history = self.history
-        history.diverged, history.diverged_step = True, self.step + 1
-        if math.isfinite(value):
-            history.train_loss.append(value)
-            history.lrs.append(self.rate)
-            _notify(self.callbacks, "on_batch_end", history)
-        self.done = True
-        return False
 
-    def finish_batch(self, evaluate_now: bool = True, clipped: bool = False) -> None:
-        """After backward: clip, step, record the batch, and evaluate when it is time.
-
-        ``evaluate_now=False``: the caller scores the model itself (``ensemble.py`` scores all
-        its members in one pass) and hands the scores to :meth:`record_evaluation`;
-        ``clipped=True``: the caller has clipped the gradients already (``ensemble.py`` again).
-        """
-        config, history = self.config, self.history
-        clip_and_step(self.model, self.optimizer, config, clipped)
-        self.step += 1
-        history.train_loss.append(self.value)
-        history.lrs.append(self.rate)
-        history.epochs = self.step / history.batches_per_epoch
-        _notify(self.callbacks, "on_batch_end", history)
-        if evaluate_now and self.evaluation_due():
-            self.record_evaluation(evaluate(self.model, self.task, config, "validation",
-                                            self.device))
-        if self.step >= self.steps:
-            self.done = True
-
-    def record_evaluation(self, scores: dict[str, float]) -> None:
-        """Append validation scores; best step, plateau cuts and early stopping follow them."""
-        config, history = self.config, self.history
-        history.eval_steps.append(self.step)
-        for name, score in scores.items():
-            getattr(history, name).append(score)
-        metric = _metric_value(config.optimized_metric, scores)
-        if _better(config.optimized_metric, metric, self.best):
-            self.best, self.since_best, self.plateau_wait = metric, 0, 0
-            history.best_step = self.step
-        else:
-            self.since_best += 1
-            self.plateau_wait += 1
-            if (config.lr_scheduler_type == "plateau_reduce"
-                    and self.plateau_wait >= config.plateau_reduce_lr_threshold):
-                self.plateau_factor *= config.plateau_reduce_lr_factor
-                self.plateau_wait = 0
-        _notify(self.callbacks, "on_evaluation_end", history)
-        patience = config.early_stopping_patience
-        if patience and self.since_best >= patience and history.epochs >= config.min_num_epochs:
-            history.stopped_early = True
-            self.done = True
-
-    def evaluation_due(self) -> bool:
-        """Whether the batch just finished ends with a validation pass."""
-        return (self.step % self.config.checkpoint_frequency_num_batches == 0
-                or self.step == self.steps)
-
-    def finish(self, wall_time: float) -> None:
-        """End of the run: eval mode, wall time, and ``on_run_end``."""
-        self.model.eval()
-        self.history.wall_time = wall_time
-        _notify(self.callbacks, "on_run_end", self.history)
+@contextlib.contextmanager
+def training_threads(device: torch.device):
+    """TRAIN_THREADS while any run trains on the CPU in this process, the caller's count after
+    the last one ends (two runs at once, a Lab and a Compare, must not undo each other's)."""
+    global _trainings, _threads_before
+    if device.type != "cpu":
+        yield
+        return
+    with _thread_lock:
+        if _trainings == 0:
+            _threads_before = torch.get_num_threads()
+        _trainings += 1
+        if torch.get_num_threads() != TRAIN_THREADS:
+            torch.set_num_threads(TRAIN_THREADS)
+    try:
+        yield
+    finally:
+        with _thread_lock:
+            _trainings -= 1
+            if _trainings == 0 and torch.get_num_threads() != _threads_before:
+                torch.set_num_threads(_threads_before)

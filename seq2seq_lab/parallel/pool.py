@@ -1,26 +1,27 @@
 """Worker processes that let ``compare`` use every CPU core.
 
-Lessons: none directly; ``compare.py`` (lessons 01, 02, 04, 05, 07) hands its big groups here.
+Lessons: none directly; ``compare.py`` (lessons 01, 02, 04, 05, 06, 07) runs its settings here.
 
-Why processes: one batched model of 8 members (``ensemble.py``) keeps one core busy, not two:
-its step took the same time with 1 or 2 torch threads (measured 2026-11-24: 86 vs 84 ms), as
-each operation is too small to split well, and Python threads cannot share the work because
-the GIL serialises everything between torch's kernels (two threads of 4 members: 10% faster).
-Two processes of 4 members each do run side by side: 46 ms per step of all 8, against 84.
+Why processes: a small model keeps one core busy at best, and Python threads cannot share the
+work, because the GIL serialises everything between torch's kernels (two threads of 4 runs
+were 10% faster than one, measured 2026-11-24).  Two processes do run side by side.
 
-How: a small pool of long-lived workers, each ``python -m seq2seq_lab.worker_process`` (that
-module is the worker's side; this one is the parent's), started the
-first time they are needed (importing torch takes each ~2 s; later comparisons reuse them).
-The parent sends a job (the members' configs, seeds, labels and the task) as a pickle on the
-worker's stdin; the worker trains them with ``ensemble.train_runs``, the code in-process uses,
-and sends back, as pickles on its own pipe, what changed in each member's History after every
-batch and evaluation.  The parent applies those changes to its own copies of the Histories
-and calls the caller's callbacks with them, so a widget draws the members live as before.
-At the end each member's weights come back, so ``history.model`` is the trained model.
+How: a small pool of long-lived workers, each ``python -m seq2seq_lab.parallel.worker`` (that
+module is the worker's side; this one is the parent's), started the first time they are
+needed (importing torch takes each ~2 s; later comparisons reuse them).  The parent hands each
+idle worker the next setting (its config, seed, label and task, a pickle on the worker's
+stdin); the worker runs ``training.train`` on it and sends back, as pickles on its own pipe,
+what changed in the History after every batch and evaluation.  The parent applies those
+changes to its own copy of the History and calls the caller's callbacks with it, so a widget
+draws every run live.  At the end the run's weights come back, so ``history.model`` is the
+trained model.  One setting at a time per worker, not a fixed share: runs end at different
+times (a diverging rate after a few steps, a small model sooner than a big one), and a free
+worker takes whatever is left.
 
 Stop: the parent forwards its stop event as a message; a thread in the worker sets the
-worker's event within one batch.  A worker reads its stdin until the parent closes it, so it
-ends with the parent, even one that is killed.
+worker's event within one batch.  Workers end with their parent (they read stdin until it
+closes, and the parent's end closes it, even if it is killed) and after IDLE_SECONDS unused,
+so a kernel left open does not keep ~330 MB per worker.
 """
 from __future__ import annotations
 
@@ -31,16 +32,18 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Iterable
 
 from ..history import History, apply_changes
 
-# Below this many members a group trains in-process: two members gain little from a second
-# core, and a worker's first use costs its start-up.
-MIN_MEMBERS = 4
 ENVIRONMENT = "SEQ2SEQ_LAB_WORKERS"   # "0" (or "1") keeps every comparison in-process
+# A worker unused this long is ended (its ~330 MB returned); the next comparison starts a new
+# one (~2 s).  Long enough that a learner who reads for a few minutes between two comparisons
+# does not wait again.
+IDLE_SECONDS = 300.0
 
 
 def usable_cores() -> int:
@@ -51,11 +54,12 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def worker_count(members: int, requested: int | None = None) -> int:
-    """How many workers should train a group of ``members`` (0: train it in-process).
+def worker_count(runs: int, requested: int | None = None) -> int:
+    """How many workers should train ``runs`` settings (0: train them in this process).
 
-    ``requested``: ``compare(workers=...)``; None reads ``SEQ2SEQ_LAB_WORKERS``, else uses
-    one worker per core for groups of at least :data:`MIN_MEMBERS`, at most one per 2 members.
+    ``requested``: ``compare(workers=...)``; None reads ``SEQ2SEQ_LAB_WORKERS``, else uses one
+    worker per core.  Never more workers than runs, and never a single worker: one worker
+    is one core, which this process has already.
     """
     if os.name == "nt":   # no pass_fds for the message pipe on Windows: train in-process
         return 0
@@ -66,20 +70,10 @@ def worker_count(members: int, requested: int | None = None) -> int:
                 raise ValueError(f"{ENVIRONMENT} must be a whole number of worker processes "
                                  f"(0 for none), got {setting!r}")
             requested = int(setting)
-        elif members < MIN_MEMBERS:
-            return 0
-        else:  # one per core, each with 2 members or more (more workers only cost memory)
-            requested = min(usable_cores(), members // 2)
-    count = min(requested, members)
+        else:
+            requested = usable_cores()
+    count = min(requested, runs)
     return count if count >= 2 else 0
-
-
-def deal(count: int, parts: int) -> list[list[int]]:
-    """Positions 0..count-1 dealt round-robin into ``parts`` hands: 8 -> [0, 2, 4, 6], [1, 3,
-    5, 7].  Dealt, not cut in halves, because a sweep is usually sorted: the largest learning
-    rates diverge within a few steps and leave their worker, and halves would leave one worker
-    with all the survivors while the other idles."""
-    return [list(range(part, count, parts)) for part in range(parts)]
 
 
 # ---- the parent's side --------------------------------------------------------------------
@@ -128,6 +122,15 @@ class _Worker:
     def alive(self) -> bool:
         return not self.gone and self.process.poll() is None
 
+    def close(self) -> None:
+        """End the worker: it reads its stdin until it closes, then exits."""
+        self.gone = True
+        try:
+            with self.lock:
+                self.process.stdin.close()
+        except OSError:
+            pass
+
     def _read(self) -> None:
         while True:
             try:
@@ -140,13 +143,15 @@ class _Worker:
 
 
 class WorkerPool:
-    """Long-lived workers, started on first use and kept for later comparisons."""
+    """Long-lived workers, started on first use, kept for later comparisons, ended when idle."""
 
     def __init__(self):
         self.workers: list[_Worker] = []
         self.inbox: queue.Queue = queue.Queue()
         self.busy = threading.Lock()   # one comparison at a time uses the pool
         self.jobs = itertools.count()
+        self.last_used = time.monotonic()
+        self._reaper: threading.Thread | None = None
 
     def start(self, count: int) -> None:
         """Have at least ``count`` live workers.  Starting returns at once; each worker then
@@ -154,37 +159,65 @@ class WorkerPool:
         self.workers = [worker for worker in self.workers if worker.alive()]
         while len(self.workers) < count:
             self.workers.append(_Worker(self.inbox))
+        self.last_used = time.monotonic()
+        if self._reaper is None:
+            self._reaper = threading.Thread(target=self._end_idle, name="seq2seq-lab-reaper",
+                                            daemon=True)
+            self._reaper.start()
 
-    def train(self, groups: list[tuple[list, list[int], list[str]]], task, callbacks: Iterable,
-              stop_event: threading.Event | None) -> list[list[History]] | None:
-        """Train each group ``(configs, seeds, labels)`` in its own worker, all at once.
+    def _end_idle(self) -> None:
+        """End the workers once the pool has been unused for IDLE_SECONDS.  It holds the
+        pool's lock while it does, so a comparison never hands a run to a closing worker."""
+        while True:
+            time.sleep(min(30.0, IDLE_SECONDS / 4))
+            if time.monotonic() - self.last_used < IDLE_SECONDS or not self.busy.acquire(blocking=False):
+                continue
+            try:
+                if time.monotonic() - self.last_used >= IDLE_SECONDS:
+                    for worker in self.workers:
+                        worker.close()
+                    self.workers = []
+            finally:
+                self.busy.release()
 
-        :return: each group's Histories, in order, with their trained models; None when
-            another comparison is using the pool or no worker can start (the caller trains
-            in-process instead)
+    def train(self, settings: list, tasks: list, callbacks: Iterable,
+              stop_event: threading.Event | None, count: int) -> list[History] | None:
+        """Train every setting (``compare.Setting``, on ``tasks[i]``) in ``count`` workers.
+
+        :return: the Histories in order, with their trained models; None when another
+            comparison is using the pool or no worker can start (the caller trains in-process)
         """
         if not self.busy.acquire(blocking=False):
             return None
         try:
             try:
-                self.start(len(groups))
+                self.start(count)
             except WorkerFailed as error:  # no subprocesses here: the caller trains in-process
                 warnings.warn(f"{error}; training in this process instead", RuntimeWarning,
                               stacklevel=3)
                 return None
-            return self._train(groups, task, list(callbacks), stop_event)
+            return self._train(settings, tasks, list(callbacks), stop_event, count)
         finally:
+            self.last_used = time.monotonic()
             self.busy.release()
 
-    def _train(self, groups, task, callbacks, stop_event) -> list[list[History]]:
+    def _train(self, settings, tasks, callbacks, stop_event, count) -> list[History]:
         job = next(self.jobs)
-        assigned = {worker: index for index, worker in enumerate(self.workers[:len(groups)])}
-        histories: list[list[History | None]] = [[None] * len(configs) for configs, _, _ in groups]
-        running, stopping = set(assigned), False
+        histories: list[History | None] = [None] * len(settings)
+        waiting = list(range(len(settings)))          # not handed out yet, in order
+        running: dict[_Worker, int] = {}               # worker -> the setting it trains
+        idle = list(self.workers[:count])
+        stopping = False
+
+        def hand_out() -> None:
+            while idle and waiting and not stopping:
+                worker, index = idle.pop(0), waiting.pop(0)
+                setting = settings[index]
+                worker.send(("run", job, index, setting.config, setting.seed, setting.label,
+                             tasks[index]))
+                running[worker] = index
         try:
-            for worker, index in assigned.items():
-                configs, seeds, labels = groups[index]
-                worker.send(("job", job, configs, seeds, labels, task))
+            hand_out()
             while running:
                 if stop_event is not None and stop_event.is_set() and not stopping:
                     stopping = True
@@ -198,25 +231,26 @@ class WorkerPool:
                                            "kernel's log or terminal for its error)") from None
                     continue
                 if worker not in running:
-                    continue  # left over from an earlier, abandoned comparison
+                    continue  # left over from an earlier, abandoned comparison, or an idle end
                 kind = message[0]
                 if kind == "gone":
                     raise WorkerFailed("a compare worker ended unexpectedly (see the kernel's "
                                        "log or terminal for its error)")
                 if message[1] != job:
                     continue
-                group = histories[assigned[worker]]
                 if kind == "changes":
-                    _, _, member, event, changes, weights = message
-                    group[member] = apply_changes(group[member], changes)
+                    _, _, index, event, changes, weights = message
+                    histories[index] = apply_changes(histories[index], changes)
                     if weights is not None:
-                        group[member].model = _rebuild(group[member], task, weights)
+                        histories[index].model = _rebuild(histories[index], tasks[index], weights)
                     for callback in callbacks:
                         method = getattr(callback, event, None) if event else None
                         if method is not None:
-                            method(group[member])
+                            method(histories[index])
                 elif kind == "finished":
-                    running.discard(worker)
+                    del running[worker]
+                    idle.append(worker)
+                    hand_out()
                 elif kind == "error":
                     raise WorkerFailed(f"a compare worker failed:\n{message[2]}")
         except BaseException:
@@ -228,7 +262,7 @@ class WorkerPool:
                     except WorkerFailed:
                         pass
             raise
-        return histories
+        return histories   # None where Stop came before a setting was handed out
 
 
 def _rebuild(history: History, task, state: dict):
@@ -251,11 +285,11 @@ def pool() -> WorkerPool:
     return _pool
 
 
-def warm(members: int = 8) -> None:
-    """Start the workers a comparison of ``members`` would use, so that their start-up
+def warm(runs: int = 8) -> None:
+    """Start the workers a comparison of ``runs`` settings would use, so that their start-up
     (~2 s each, in the background) is over by the time a learner presses Compare."""
     try:
-        count = worker_count(members)
+        count = worker_count(runs)
     except ValueError:   # a bad SEQ2SEQ_LAB_WORKERS: compare() will say so when it runs
         return
     if count and _pool.busy.acquire(blocking=False):

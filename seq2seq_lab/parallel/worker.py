@@ -1,12 +1,12 @@
-"""The worker's side of ``workers.py``: ``python -m seq2seq_lab.worker_process <fd>``.
+"""The worker's side of ``pool.py``: ``python -m seq2seq_lab.parallel.worker <fd>``.
 
-Lessons: none directly; ``compare`` (lessons 01, 02, 04, 05, 07) runs its big groups here.
+Lessons: none directly; ``compare`` (lessons 01, 02, 04, 05, 06, 07) trains its settings here.
 
-A worker reads jobs (pickles) from its stdin until the parent closes it, trains each job's
-members together with ``ensemble.train_runs`` (one batched model, the code ``compare`` uses
-in-process), and writes what changed in each member's History after every event as pickles
-to the descriptor ``fd``, a pipe of its own, so that a library's stray print on stdout cannot
-break a message.  A second thread keeps reading stdin, so "stop" arrives while it trains.
+A worker reads messages (pickles) from its stdin until the parent closes it.  A "run" message
+is one setting: the worker trains it with ``training.train``, the very function a lone run
+uses, and writes what changed in its History after every event as pickles to the descriptor
+``fd``, a pipe of its own, so that a library's stray print on stdout cannot break a message.
+A second thread keeps reading stdin, so "stop" arrives while it trains.
 """
 from __future__ import annotations
 
@@ -21,12 +21,9 @@ from ..history import Changes, History
 
 
 def serve(message_fd: int) -> None:
-    """A worker's life: read jobs from stdin until it closes, train each, report."""
-    import torch
-    from ..ensemble import make_runs, train_runs
-    from ..training import CPU
+    """A worker's life: read runs from stdin until it closes, train each, report."""
+    from ..training import CPU, train
 
-    torch.set_num_threads(1)
     out = os.fdopen(message_fd, "wb")
     send_lock = threading.Lock()
 
@@ -36,7 +33,7 @@ def serve(message_fd: int) -> None:
             out.write(data)
             out.flush()
 
-    jobs: queue.Queue = queue.Queue()
+    runs: queue.Queue = queue.Queue()
     stops: dict[int, threading.Event] = {}
 
     def read() -> None:  # a thread, so that "stop" arrives while the main thread trains
@@ -53,42 +50,36 @@ def serve(message_fd: int) -> None:
             if message[0] == "stop":
                 event.set()
             else:
-                jobs.put(message)
+                runs.put(message)
         for event in stops.values():
             event.set()
-        jobs.put(None)
+        runs.put(None)
 
     threading.Thread(target=read, daemon=True).start()
-    while (message := jobs.get()) is not None:
-        _, job, configs, seeds, labels, task = message
+    while (message := runs.get()) is not None:
+        _, job, index, config, seed, label, task = message
         try:
-            reporter = _Reporter(send, job)
-            runs = make_runs(configs, task, seeds, [reporter], CPU, labels)
-            reporter.runs = {id(run.history): (member, run) for member, run in enumerate(runs)}
-            train_runs(runs, task, stops[job])
-            for member, run in enumerate(runs):  # nothing, unless a field changed after the end
-                leftover = reporter.changes.of(run.history)
-                if leftover:
-                    send(("changes", job, member, None, leftover, None))
+            reporter = _Reporter(send, job, index)
+            history = train(config, task, seed, [reporter], stops[job], CPU, label=label)
+            leftover = reporter.changes.of(history)   # fields set after the last event
+            if leftover:
+                send(("changes", job, index, None, leftover, None))
             send(("finished", job))
         except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
             send(("error", job, traceback.format_exc()))
-        stops.pop(job, None)
 
 
 class _Reporter:
-    """The callback a worker gives ``train_runs``: after each event of a member, send what
-    changed in its History, named by the member's place in the job; at its end, its weights
-    too, so the parent's ``on_run_end`` sees ``history.model`` (in-process the model is there
-    from the first batch; here it arrives with the end)."""
+    """The callback a worker gives ``train``: after each event, send what changed in the
+    History; at its end, the weights too, so the parent's ``on_run_end`` sees
+    ``history.model`` (in-process the model is there from the first batch; here it arrives
+    with the end)."""
 
-    def __init__(self, send, job: int):
-        self.send, self.job, self.changes = send, job, Changes()
-        self.runs: dict[int, tuple] = {}   # id(History) -> (member, Run)
+    def __init__(self, send, job: int, index: int):
+        self.send, self.job, self.index, self.changes = send, job, index, Changes()
 
     def _report(self, event: str, history: History, weights=None) -> None:
-        member, _ = self.runs[id(history)]
-        self.send(("changes", self.job, member, event, self.changes.of(history), weights))
+        self.send(("changes", self.job, self.index, event, self.changes.of(history), weights))
 
     def on_batch_end(self, history: History) -> None:
         self._report("on_batch_end", history)
@@ -97,8 +88,7 @@ class _Reporter:
         self._report("on_evaluation_end", history)
 
     def on_run_end(self, history: History) -> None:
-        _, run = self.runs[id(history)]
-        self._report("on_run_end", history, run.model.state_dict())
+        self._report("on_run_end", history, history.model.state_dict())
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from collections import OrderedDict
 from typing import Callable
 
 from ..data import Task, make_task
-from ..history import History
+from ..history import BATCH, SERIES, History
 
 _TASKS: OrderedDict[tuple, Task] = OrderedDict()  # built tasks, shared by widgets (bounded)
 _TASK_CACHE_SIZE = 4
@@ -36,19 +36,20 @@ _warm = {"started": False}
 def snapshot(history: History) -> History:
     """A copy of a History that another thread may be appending to, safe to draw.
 
-    ``list(...)`` copies under the GIL; the training thread appends ``eval_steps`` before the
-    scores, so per-evaluation lists are cut to a common length.
+    ``list(...)`` copies under the GIL, one series after another, while the training thread
+    appends; so each kind of series is cut to the length all of its required ones reached
+    (``eval_steps`` is appended before the scores).  Series a run does not record (attention
+    without attention, BLEU) are only copied.
     """
-    train_loss, lrs = list(history.train_loss), list(history.lrs)
-    evals = [list(getattr(history, name)) for name in ("eval_steps", "val_loss", "val_accuracy",
-                                                        "val_exact")]
-    count = min(len(values) for values in evals)
-    steps = min(len(train_loss), len(lrs))
-    return dataclasses.replace(
-        history, train_loss=train_loss[:steps], lrs=lrs[:steps],
-        eval_steps=evals[0][:count], val_loss=evals[1][:count], val_accuracy=evals[2][:count],
-        val_exact=evals[3][:count], val_bleu=list(history.val_bleu), task_options=dict(history.task_options),
-        model=None)
+    copies = {series.name: list(getattr(history, series.name)) for series in SERIES}
+    eval_steps = list(history.eval_steps)
+    steps = min(len(copies["train_loss"]), len(copies["lrs"]))
+    count = min(len(eval_steps), *(len(copies[name]) for name in ("val_loss", "val_accuracy",
+                                                                  "val_exact")))
+    for series in SERIES:
+        copies[series.name] = copies[series.name][:steps if series.every == BATCH else count]
+    return dataclasses.replace(history, eval_steps=eval_steps[:count],
+                               task_options=dict(history.task_options), model=None, **copies)
 
 
 class ResultCache:
