@@ -10,6 +10,11 @@ FIRST_LESSON := notebooks/00_parameters_vs_hyperparameters.ipynb
 BROWSER ?= 1
 # `make demo LESSON=01`: a lesson as a classroom app (Voila, no code, projector mode).
 LESSON  ?= 01
+# Jupyter refuses to start as root ("Running as root is not recommended") unless told
+# --allow-root; containers and CI machines run as root, so `make lab` says so and passes it.
+ifeq ($(shell id -u),0)
+AS_ROOT := --allow-root
+endif
 
 .PHONY: install lab test test-fast bench clean demo browser-deps
 
@@ -27,7 +32,10 @@ $(STAMP): pyproject.toml Makefile scripts/jupyter_overrides.json
 install: $(STAMP)
 
 lab: install
-	$(BIN)/jupyter lab $(FIRST_LESSON)
+ifdef AS_ROOT
+	@echo "note: running as root (a container?), so JupyterLab starts with --allow-root"
+endif
+	$(BIN)/jupyter lab $(AS_ROOT) $(FIRST_LESSON)
 
 # Debian's chromium for the browser tests, apt-get installed when missing (as root, as in CI).
 browser-deps:
