@@ -294,4 +294,72 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "(runs {first}-{last}), {steps:plural=step/steps}, {seconds:.1f} s",
                          "ko": "실행 {last} 완료: 설정 {count}개를 함께 학습 (실행 {first}-{last}), "
                                "{steps} 스텝, {seconds:.1f}초"},
+    # --- checked questions (widgets/question.py) ------------------------------------------
+    "question_your_prediction": {"en": "Your prediction:", "ko": "내 예측:"},
+    "question_enter_number": {"en": "enter a number", "ko": "숫자를 입력하세요"},
+    "question_check": {"en": "Check", "ko": "확인"},
+    "question_check_help": {"en": "Check your answer (you may answer again)",
+                            "ko": "답을 확인합니다 (다시 답할 수 있습니다)"},
+    "question_right": {"en": "Right!", "ko": "정답입니다!"},
+    "question_wrong": {"en": "Not quite.", "ko": "아쉽지만 정답이 아닙니다."},
+    "question_right_detail": {"en": "The answer is {answer}.", "ko": "정답은 {answer}입니다."},
+    "question_within": {"en": "{answer} (within {tolerance} counts)",
+                        "ko": "{answer} (±{tolerance} 이내면 정답)"},
+    "question_you_answered": {"en": "You answered {answer}.", "ko": "내 답: {answer}."},
+    "question_too_high": {"en": "That is too high.", "ko": "너무 큽니다."},
+    "question_too_low": {"en": "That is too low.", "ko": "너무 작습니다."},
+    "question_choose_first": {"en": "Choose one of the answers first, then press Check.",
+                              "ko": "먼저 답을 하나 고른 뒤 확인을 누르세요."},
+    "question_empty": {"en": "Type a number first, e.g. 0.5, then press Check.",
+                       "ko": "먼저 숫자를 입력한 뒤 확인을 누르세요. 예: 0.5"},
+    "question_comma": {"en": "\u201c{text}\u201d has a comma: write decimals with a point and "
+                             "no thousands separators, as Python does (0.5, not 0,5; 1000, not "
+                             "1,000).",
+                       "ko": "\u201c{text}\u201d에 쉼표가 있습니다: 파이썬처럼 소수점은 점(.)으로 "
+                             "쓰고 천 단위 쉼표는 빼세요 (0,5가 아니라 0.5, 1,000이 아니라 1000)."},
+    "question_percent": {"en": "Type the number without \u201c%\u201d, in the unit the question "
+                               "asks for (95% is 95 as a percentage, 0.95 as a fraction).",
+                         "ko": "\u201c%\u201d 없이 질문이 묻는 단위로 숫자만 입력하세요 (95%는 "
+                               "백분율로 95, 비율로 0.95)."},
+    "question_not_number": {"en": "\u201c{text}\u201d is not a number: type digits with a "
+                                  "point for decimals, e.g. 0.5, 95 or 1e-3.",
+                            "ko": "\u201c{text}\u201d은(는) 숫자가 아닙니다: 0.5, 95, 1e-3처럼 "
+                                  "입력하세요."},
+    "question_not_finite": {"en": "\u201c{text}\u201d is too large to be a useful answer: "
+                                  "type an ordinary number.",
+                            "ko": "\u201c{text}\u201d은(는) 너무 커서 답이 될 수 없습니다: "
+                                  "보통의 숫자를 입력하세요."},
+    "question_prediction_pending": {"en": "Your prediction: {answer}. Press Train to test it.",
+                                    "ko": "내 예측: {answer}. 학습을 눌러 확인해 보세요."},
+    "question_prediction_tested": {"en": "Your prediction: {answer}, tested by run {number}.",
+                                   "ko": "내 예측: {answer}, 실행 {number}에서 확인합니다."},
+    # The author's mistakes, raised when a Question is built (the lesson cannot ship them).
+    "question_bad_answer": {"en": "answer {value!r} is neither one of the choices nor the index "
+                                  "of one (0 to {last})",
+                            "ko": "answer {value!r}은(는) 보기 중 하나도, 보기의 번호(0부터 "
+                                  "{last})도 아닙니다"},
+    "question_no_choices": {"en": "choices is empty: give at least one, or None for a numeric "
+                                  "question",
+                            "ko": "choices가 비어 있습니다: 보기를 하나 이상 주거나, 숫자 질문이면 "
+                                  "None으로 두세요"},
+    "question_bad_numeric_answer": {"en": "a question without choices needs a number as its "
+                                          "answer, got {value!r}",
+                                    "ko": "보기가 없는 질문의 answer는 숫자여야 합니다 "
+                                          "(받은 값: {value!r})"},
+    "question_bad_tolerance": {"en": "tolerance must be a number >= 0 (absolute) or a "
+                                     "percentage such as \"10%\" (relative), got {value!r}",
+                               "ko": "tolerance는 0 이상의 숫자(절대 오차)이거나 \"10%\" 같은 "
+                                     "백분율(상대 오차)이어야 합니다 (받은 값: {value!r})"},
+    "question_tolerance_with_choices": {"en": "tolerance is for questions without choices, "
+                                              "where a number is typed",
+                                        "ko": "tolerance는 보기 없이 숫자를 입력하는 질문에만 "
+                                              "쓸 수 있습니다"},
+    "question_relative_zero": {"en": "a relative tolerance (\"10%\") of an answer of 0 allows "
+                                     "only 0 itself: give an absolute one (e.g. 0.01)",
+                               "ko": "answer가 0이면 상대 오차(\"10%\")는 0만 허용합니다: "
+                                     "절대 오차(예: 0.01)를 주세요"},
+    "question_bad_text": {"en": "a text must be a string or a dict with \"en\" and/or \"ko\" "
+                                "entries, got {value!r}",
+                          "ko": "텍스트는 문자열이거나 \"en\"/\"ko\" 항목을 가진 dict여야 합니다 "
+                                "(받은 값: {value!r})"},
 }

@@ -10,4 +10,5 @@ top (``from seq2seq_lab import Lab``); these modules are where they live:
 - ``live``: the threads (training, drawing), the result cache, torch's thread count
 - ``controls``: sliders and dropdowns built from the config's metadata
 - ``exports``: PNG, CSV and HTML files a learner saves
+- ``question`` (``Question``): a checked "predict first" question, shown beside a Lab's runs
 """

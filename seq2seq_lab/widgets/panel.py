@@ -88,6 +88,7 @@ class LivePanel:
         self._message = ""
         self.last_error: BaseException | None = None
         self.last_traceback = ""
+        self.question = None   # a tied Question (widgets/question.py): its prediction, beside runs
         self._lock = threading.RLock()
         self.runner = Runner(self._training_failed, self._stopped_before_start)
         self.drawer = Drawer(self._render, self._drawing_failed)
@@ -263,6 +264,8 @@ class LivePanel:
     # ---- runs (called from the training thread) -------------------------------------------
     def _begin(self, record: RunRecord) -> None:
         use_torch_threads(self.torch_threads)
+        if self.question is not None:
+            self.question.run_started(record.number)
         with self._lock:
             self._current = record
             self._started_at = time.perf_counter()
@@ -280,6 +283,8 @@ class LivePanel:
             self.finished_count += 1
             self._current, self.current = None, None
             self._status_text = self._finished_text(record, note)
+        if self.question is not None:     # a replay from the cache has no _begin
+            self.question.run_started(record.number)
         self.drawer.request(final=True)
 
     def _trim(self) -> None:
@@ -343,6 +348,8 @@ class LivePanel:
         self.status.value = self._sized(html.escape(status))
         self.diagnosis.value = self._sized(self._diagnosis_html(
             [v for v in views if v.role in ("current", "member")]))
+        if self.question is not None:
+            self.question.render_tie()
 
     def _show_legend(self, views: list[RunView]) -> None:
         """The figure's legend as HTML under the image: runs (colour swatch and what differed),
