@@ -132,19 +132,30 @@ def test_earlier_runs_stay_as_labelled_ghosts(make_lab):
     assert lab.runs[0].model is None and lab.runs[1].model is not None
 
 
-def test_stop_ends_the_run_fast_and_keeps_it(make_lab):
+def test_stop_ends_the_run_within_one_batch_and_keeps_it(make_lab):
+    # How fast Stop takes effect in seconds is measured in benchmarks/bench_widgets.py; here
+    # the run is held at step 3 until Stop is pressed, so "within one batch" is exact.
     lab = make_lab(params=["learning_rate"], config=LONG)
+    at_step_3, stop_pressed = threading.Event(), threading.Event()
+
+    class HoldAtStep3:
+        def on_batch_end(self, history):
+            if history.steps == 3:
+                at_step_3.set()
+                stop_pressed.wait(30)
+
+    def held_train(config, **kwargs):
+        return train(config, **{**kwargs, "callbacks": [*kwargs["callbacks"], HoldAtStep3()]})
+
+    lab.train_function = held_train
     lab.train()
-    wait_for_steps(lab, 3)
+    assert at_step_3.wait(60)
     frames = lab.frames_drawn
-    started = time.perf_counter()
     lab.stop_button.click()
-    assert lab.runner.wait(5)
-    latency = time.perf_counter() - started
-    assert latency < 0.5, f"Stop took {latency:.2f} s"
-    lab.wait(10)
+    stop_pressed.set()
+    assert lab.wait(30)
     run = lab.runs[-1]
-    assert run.stopped_by_user and 3 <= run.steps < 1000
+    assert run.stopped_by_user and 3 <= run.steps <= 4   # the batch under way may finish
     assert "run 1 finished" in lab.status.value and "stopped by you" in lab.status.value
     assert lab.frames_drawn > frames            # the final frame shows what it drew
 
@@ -166,9 +177,9 @@ def test_train_during_a_run_stops_the_old_one_first(make_lab):
 
 def test_kernel_thread_stays_free_while_training(make_lab):
     lab = make_lab(params=["learning_rate"], config=LONG)
-    started = time.perf_counter()
     lab.train_button.click()
-    assert time.perf_counter() - started < 0.2   # the click returns at once
+    # The click has returned while its run (200 epochs) is still training: it did not wait.
+    assert lab.runner.running and lab.runs == []
     wait_for_steps(lab, 2)
     assert lab.runner.running and sum(range(10_000)) == 49_995_000  # other code still runs
     lab.stop()
@@ -246,10 +257,10 @@ def test_same_settings_replay_from_the_cache(make_lab):
     lab = make_lab(params=["learning_rate"])
     lab.train()
     lab.wait(60)
-    started = time.perf_counter()
+    lab.train_function = None    # a replay must not train: calling this would raise
     lab.train()
     assert lab.wait(10)
-    assert time.perf_counter() - started < 1.0
+    assert lab.last_error is None
     assert lab.cache.hits == 1 and "replayed" in lab.status.value
     assert len(lab.runs) == 2 and lab.runs[0].same_run(lab.runs[1])
 
@@ -307,8 +318,8 @@ def test_auto_run_trains_on_release(make_lab):
     assert len(lab.runs) == 1 and lab.runs[0].config.learning_rate == 0.01
     manual = make_lab(params=["learning_rate"])
     manual.controls["learning_rate"].value = 0.01
-    time.sleep(0.3)
-    assert not manual.runner.running and manual.runs == []
+    # Observers run inside the assignment: had it started a run, the Runner would have a thread.
+    assert manual.runner._thread is None and manual.runs == []
 
 
 # ---- looks and language ----------------------------------------------------------------------
@@ -486,34 +497,52 @@ def test_compare_stopped_before_its_first_step_says_so(make_lab):
     assert panel.runs == [] and not panel.message
 
 
-@pytest.mark.parametrize("values", [[1e-3, 1e-2], [1e-4, 1e-3, 1e-2, 3e-2]],
-                         ids=["in-process", "worker-processes"])
-def test_compare_stops_mid_run_and_keeps_what_it_drew(make_lab, monkeypatch, values):
-    from seq2seq_lab.parallel import pool as workers
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "worker-processes"])
+def test_compare_stops_mid_run_and_keeps_what_it_drew(make_lab, monkeypatch, workers):
+    from seq2seq_lab.compare import compare as real_compare
+    from seq2seq_lab.parallel import pool
     pooled = []
-    original = workers.WorkerPool._train
-    monkeypatch.setattr(workers.WorkerPool, "_train",
+    original = pool.WorkerPool._train
+    monkeypatch.setattr(pool.WorkerPool, "_train",
                         lambda self, *a, **k: pooled.append(1) or original(self, *a, **k))
+    monkeypatch.setenv("SEQ2SEQ_LAB_WORKERS", workers)
+    # In-process the two settings train one after the other, so only the first has started
+    # when Stop comes; two workers train both at once.
+    at_once = 2 if workers == "2" else 1
+    values = [1e-3, 1e-2]
+    steps_of: dict[str, int] = {}
+    all_at_5 = threading.Event()   # the event Stop waits for: every started run at step 5
+
+    class Watch:
+        def on_batch_end(self, history):
+            steps_of[history.label] = history.steps
+            if sum(steps >= 5 for steps in steps_of.values()) >= at_once:
+                all_at_5.set()
+
+    def watched(*args, callbacks=(), **kwargs):
+        return real_compare(*args, callbacks=[*callbacks, Watch()], **kwargs)
+
     compare = make_lab(Compare, values=values, config=LONG, device="cpu")
+    compare._compare_function = watched
     compare.train_button.click()
-    wait_for_steps(compare, 5)
+    assert all_at_5.wait(120)
     frames = compare.frames_drawn
-    start = time.perf_counter()
     compare.stop_button.click()
-    assert compare.runner.wait(5) and time.perf_counter() - start < 2.0
-    assert compare.wait(30)
-    assert len(compare.runs) == len(values)
+    assert compare.wait(60)
+    assert len(compare.runs) == at_once
     assert all(r.stopped_by_user and r.steps >= 5 for r in compare.runs)
     assert "stopped by you" in compare.status.value
     assert compare.frames_drawn > frames          # the final frame shows what was trained
-    assert len(pooled) == (len(values) >= 4)      # 4 values: trained by the worker processes
+    assert bool(pooled) == (workers == "2")       # trained by the worker processes, or not
 
 
 def test_stop_right_after_train_still_updates_the_status(make_lab):
     lab = make_lab(params=["learning_rate"])
-    lab.runner.start(lambda stop: time.sleep(0.5))   # a job the next run must wait for
+    release = threading.Event()
+    lab.runner.start(lambda stop: release.wait(30))   # a job the next run must wait for
     lab.train_button.click()
     lab.stop_button.click()                            # before that run began
+    release.set()
     assert lab.wait(30)
     assert "Stopped before the first step" in lab.status.value
 
