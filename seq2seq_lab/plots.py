@@ -65,29 +65,35 @@ def font_families() -> list[str]:
 
 
 def centered_average(values: list[float], fraction: float = 0.02) -> list[float]:
-    """The smoothed training loss that the figures draw: a moving average centred on each
-    step, over ``2 * fraction`` of the steps (at least 5), its window shrinking
-    symmetrically near both ends.
+    """The smoothed training loss that the figures draw: a moving average over ``2 * fraction``
+    of the steps (at least 5), centred on each step, and as wide at both ends as in the middle.
 
-    Why not a trailing EMA (``training.running_average``): with beta 0.9 it averages the last ~10 steps, so
-    on a falling loss it lags ~10 steps behind and sits *above* every raw point, and learners
-    read that as "the training loss is higher than the validation loss".  A centred window
-    has no lag on a straight trend (the points before and after cancel), so the line runs
-    through the middle of the raw band.  The price is the last few points: their window is
-    small, so the line's tip is as noisy as the raw loss there, which is honest while a run
-    is in progress.  The EMA stays for decisions made *during* training (divergence, the
-    learning-rate finder), which cannot look ahead.
+    Why not a trailing EMA (``training.running_average``): with beta 0.9 it averages the last
+    ~10 steps, so on a falling loss it lags ~10 steps behind and sits *above* every raw point,
+    and learners read that as "the training loss is higher than the validation loss".  A
+    centred window has no lag on a straight trend (the points before and after cancel), so the
+    line runs through the middle of the raw band.  The EMA stays for decisions made *during*
+    training (divergence, the learning-rate finder), which cannot look ahead.
+
+    Why full width at the ends: a centred window that shrank to fit drew the last step from
+    that batch alone.  Late in a run the batch losses are skewed (most batches tiny, a few
+    large), so a single batch is usually far below their mean, and every smoothed line ended in
+    a hook (0.077 -> 0.011 at the last step) that no trend supports.  Near an end the window
+    slides inwards instead (the first or last ``2 * half + 1`` steps), so every point is the
+    mean of equally many batches: the last point is the mean of the last window.  The price is
+    a little lag in the last and first ``half`` steps on a steep trend, which is the honest
+    reading of "what the loss has been lately".
     """
     count = len(values)
     if count < 3:
         return list(values)
     half = max(2, round(fraction * count))
+    width = min(2 * half + 1, count)
     totals = np.concatenate(([0.0], np.cumsum(np.asarray(values, dtype=float))))
-    index = np.arange(count)
-    # The widest symmetric window that fits: ``half`` inside, smaller near either end.
-    reach = np.minimum(half, np.minimum(index, count - 1 - index))
-    sums = totals[index + reach + 1] - totals[index - reach]
-    return (sums / (2 * reach + 1)).tolist()
+    # Each window's first step: centred where it fits, slid inwards at either end.
+    first = np.clip(np.arange(count) - half, 0, count - width)
+    sums = totals[first + width] - totals[first]
+    return (sums / width).tolist()
 
 
 def wants_log_scale(histories: list[History]) -> bool:
