@@ -9,8 +9,8 @@ import time
 import pytest
 
 from seq2seq_lab import Lab, Question, set_language
-from seq2seq_lab.widgets import question as question_module
-from seq2seq_lab.widgets.question import parse_number, parse_tolerance, within
+from seq2seq_lab import answers
+from seq2seq_lab.answers import parse_number, parse_tolerance, within
 
 SMALL = {"max_num_epochs": 4, "checkpoint_frequency_num_batches": 4}
 TASK = {"train_size": 320, "val_size": 100, "test_size": 10}
@@ -212,7 +212,7 @@ def test_a_fault_while_checking_is_a_message(made, monkeypatch):
     def broken(*args):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(question_module, "within", broken)
+    monkeypatch.setattr(answers, "within", broken)
     answer(question, "1")
     assert "ZeroDivisionError" in question.message and "boom" in question.feedback.value
 

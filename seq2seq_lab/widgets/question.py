@@ -8,98 +8,32 @@ remembered; so the learner answers, presses Check, reads why, and may answer aga
 ``Lab`` (``question.tie(lab)``) the last checked answer appears under the Lab's status line as
 "Your prediction: ..." beside the next run it trains, so guess and evidence sit side by side.
 
-Answers a learner types are parsed here (:func:`parse_number`), strictly and with a message
-for every way it can go wrong, shown in the widget (``s2s-question-feedback``), never as a
-traceback.  Mistakes of the *author* (an answer that is not among the choices, a negative
+Answers a learner types are read by ``answers.py`` (``parse_number``), strictly and with a
+message for every way it can go wrong, shown in the widget (``s2s-question-feedback``), never
+as a traceback.  Mistakes of the *author* (an answer that is not among the choices, a negative
 tolerance) raise ``ValueError`` when the Question is built, so a lesson cannot ship broken.
 """
 from __future__ import annotations
 
 import html
-import math
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 
-from ..config import format_value
-from ..i18n import LANGUAGES, get_language, t
+from .. import answers
+from ..answers import choice_index, cleaned, localized, parse_number, parse_tolerance
+from ..i18n import get_language, t
 from ..presets import theme_override
 from .figure import theme_named
 
-# A plain decimal number, optionally with an exponent: what Python and every slider of the
-# lessons write.  ``float()`` alone would also take "1_000", "nan" and "infinity".
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _RIGHT, _WRONG = "#009E73", "#D55E00"     # the diagnosis's colours for good and bad
 # Radio and text styles have no font size in ipywidgets 8.1: a rule scoped to projector
 # Questions enlarges them (as panel.py does for the Lab's sliders).
 _PROJECTOR_CSS = ("<style>.s2s-question.s2s-projector .widget-radio-box label {font-size: 21px; "
                   "line-height: 1.5; height: auto} .s2s-question.s2s-projector .widget-text input "
                   "{font-size: 21px; height: auto}</style>")
-
-
-def parse_number(text: str) -> tuple[float | None, str]:
-    """The number a learner typed, or None and the i18n key of what is wrong with it.
-
-    Accepted: ``0.5``, ``-3``, ``.5``, ``1e-3``, with spaces around, full-width digits and the
-    typographic minus (copied from a lesson's prose).  Refused, each with its own message:
-    nothing typed; a comma (``0,5`` is 0.5 in much of Europe but ``1,000`` is a thousand in
-    Korea and the US: guessing would mark a right answer wrong, so the message asks for the
-    notation Python uses); a ``%`` (95% is 95 or 0.95 depending on the question); anything else.
-    """
-    cleaned = _cleaned(text)
-    if not cleaned:
-        return None, "question_empty"
-    if "," in cleaned:
-        return None, "question_comma"
-    if cleaned.endswith("%"):
-        return None, "question_percent"
-    if not _NUMBER.fullmatch(cleaned):
-        return None, "question_not_number"
-    value = float(cleaned)
-    if not math.isfinite(value):       # "1e999" overflows to infinity
-        return None, "question_not_finite"
-    return value, ""
-
-
-def _cleaned(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().replace("\u2212", "-")
-
-
-def parse_tolerance(tolerance) -> tuple[float, bool]:
-    """``tolerance`` as (amount, relative): a number is absolute, ``"10%"`` is relative."""
-    relative = isinstance(tolerance, str)
-    amount = tolerance
-    if relative:
-        amount, problem = parse_number(tolerance.strip().removesuffix("%"))
-        if problem or not tolerance.strip().endswith("%"):
-            amount = None
-        else:
-            amount /= 100
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not amount >= 0:
-        raise ValueError(t("question_bad_tolerance", value=tolerance))
-    return float(amount), relative
-
-
-def within(value: float, answer: float, amount: float, relative: bool) -> bool:
-    """True when ``value`` is within the tolerance of ``answer``; the boundary counts, even
-    when float rounding puts it a hair outside (|0.9 - 0.95| is 0.04999... but |1.0 - 0.95|
-    is 0.05000000000000004)."""
-    allowed = amount * abs(answer) if relative else amount
-    gap = abs(value - answer)
-    return gap <= allowed or math.isclose(gap, allowed, rel_tol=1e-9, abs_tol=1e-12)
-
-
-def localized(text, language: str) -> str:
-    """A plain string as it is, or the ``language`` entry of an ``{"en": ..., "ko": ...}``
-    dict (English when that language is missing)."""
-    if isinstance(text, dict):
-        if not text or not set(text) <= set(LANGUAGES):
-            raise ValueError(t("question_bad_text", value=text))
-        return str(text.get(language) or text.get("en") or next(iter(text.values())))
-    return format_value(text)
 
 
 def _markup(text: str) -> str:
@@ -149,7 +83,7 @@ class Question:
             if tolerance:
                 raise ValueError(t("question_tolerance_with_choices", self.language))
             self.labels = [localized(choice, self.language) for choice in self.choices]
-            self.answer_index = _choice_index(self.choices, answer, self.language)
+            self.answer_index = choice_index(self.choices, answer, self.language)
             self.answer = self.choices[self.answer_index]
         else:
             if isinstance(answer, bool) or not isinstance(answer, (int, float)):
@@ -233,8 +167,8 @@ class Question:
             value, problem = parse_number(self.input.value)
             if problem:
                 return self._refuse(t(problem, self.language, text=self.input.value.strip()))
-            correct = within(value, self.answer, self.tolerance, self.relative)
-            attempt = Attempt(value, _cleaned(self.input.value), correct)
+            correct = answers.within(value, self.answer, self.tolerance, self.relative)
+            attempt = Attempt(value, cleaned(self.input.value), correct)
         with self._lock:
             self.attempts.append(attempt)
             self._pending = True
@@ -382,22 +316,4 @@ class Question:
             child.close()
 
 
-def _choice_index(choices: list, answer, language: str) -> int:
-    """The index of ``answer`` among ``choices``: the choice itself (a dict choice also
-    matches any of its texts) first, then, for a whole number, an index."""
-    for index, choice in enumerate(choices):
-        if _same(choice, answer) or (isinstance(choice, dict) and answer in choice.values()):
-            return index
-    if isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(choices):
-        return answer
-    raise ValueError(t("question_bad_answer", language, value=answer, last=len(choices) - 1))
-
-
-def _same(choice, answer) -> bool:
-    try:
-        return bool(choice == answer)
-    except Exception:  # noqa: BLE001 - an odd object (an array) simply does not match
-        return False
-
-
-__all__ = ["Attempt", "Question", "parse_number", "parse_tolerance", "within"]
+__all__ = ["Attempt", "Question"]
