@@ -111,7 +111,7 @@ def test_history_round_trips_through_csv(tmp_path):
     history = train(Seq2SeqConfig(max_num_batches=9, checkpoint_frequency_num_batches=4, **SMALL),
                     task=COPY, seed=3)
     text = history.to_csv(tmp_path / "h.csv")
-    assert text.splitlines()[2].startswith("step,train_loss,lr,val_loss")
+    assert text.splitlines()[2].startswith("step,train_loss,lr,grad_norm,clipped,val_loss")
     again = History.from_csv(tmp_path / "h.csv")
     assert again.same_run(history)
     assert History.from_csv(text).eval_steps == [4, 8, 9]
@@ -133,42 +133,54 @@ def test_device_is_recorded_and_cuda_is_used_when_present():
     assert on_gpu.device.startswith("cuda") and next(on_gpu.model.parameters()).is_cuda
 
 
-@pytest.mark.parametrize("cell", ["gru", "lstm"])
-def test_evaluation_decodes_only_what_teacher_forcing_got_wrong(cell, monkeypatch):
-    """evaluate() greedy-decodes only the sequences whose teacher-forced guess is wrong
-    somewhere; its scores equal greedy decoding of every sequence, early and late in a run."""
+def test_gradient_norms_and_clipping_are_recorded_per_batch():
     import torch
-    from seq2seq_lab.data import PAD_ID
-    from seq2seq_lab.models import Seq2Seq
-    from seq2seq_lab.training import EVAL_BATCH_SIZE, as_predictions, evaluate
-    task = make_task("reverse", train_size=1000, val_size=200, test_size=0)
-    config = Seq2SeqConfig(rnn_cell_type=cell, learning_rate=0.01)
-    decoded_rows = []
-    original = Seq2Seq.greedy_decode
-
-    def counting(self, source, *args, **kwargs):
-        decoded_rows.append(source.shape[0])
-        return original(self, source, *args, **kwargs)
-
-    for steps in (5, 40, 120):
-        model = train(config.replace(max_num_batches=steps), task=task).model
-        batch = next(task.batches("validation", EVAL_BATCH_SIZE,
+    config = Seq2SeqConfig(max_num_batches=6, checkpoint_frequency_num_batches=3, **SMALL)
+    free = train(config, task=COPY, seed=1)
+    assert len(free.grad_norm) == len(free.clipped) == free.steps == 6
+    assert all(n > 0 for n in free.grad_norm) and not any(free.clipped)   # clipping off
+    # The first recorded norm is the norm of the first batch's gradient, before any update.
+    from seq2seq_lab.models import build_model, sequence_loss
+    with torch.random.fork_rng():
+        torch.manual_seed(1)
+        model = build_model(config, len(COPY.source_vocab), len(COPY.target_vocab))
+        order = torch.Generator().manual_seed(1)
+        batch = next(COPY.batches("train", config.batch_size, shuffle=True, generator=order,
                                   max_source_len=config.max_seq_len_source,
                                   max_target_len=config.max_seq_len_target + 1))
-        with torch.no_grad():
-            every, _ = model.greedy_decode(batch.source, batch.source_lengths,
-                                           batch.target_out.shape[1])
-        predicted = as_predictions(every, batch.target_out.shape[1])
-        real = batch.target_out != PAD_ID
-        hits = (predicted == batch.target_out) & real
-        monkeypatch.setattr(Seq2Seq, "greedy_decode", counting)
-        scores = evaluate(model, task, config)
-        monkeypatch.setattr(Seq2Seq, "greedy_decode", original)
-        assert scores["val_accuracy"] == pytest.approx(float(hits.sum()) / float(real.sum()))
-        exact = float((hits | ~real).all(1).float().mean())
-        assert scores["val_exact"] == pytest.approx(exact)
-        # Exactly the sequences greedy decoding gets wrong were decoded again (none: no call).
-        wrong = 200 - round(exact * 200)
-        assert decoded_rows == ([wrong] if wrong else [])
-        decoded_rows.clear()
-    assert exact > 0.5, "the last model should get most sequences right"
+        logits, _ = model(batch.source, batch.source_lengths, batch.target_in)
+        sequence_loss(logits, batch.target_out).backward()
+        norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()
+                                                     if p.grad is not None]))
+    assert free.grad_norm[0] == pytest.approx(float(norm), rel=1e-5)
+    # A threshold below every norm clips every batch; the norms are still the unclipped ones.
+    tight = train(config.replace(clip_gradient=min(free.grad_norm) / 10), task=COPY, seed=1)
+    assert all(tight.clipped) and tight.clipped_fraction == 1.0
+    assert tight.grad_norm[0] == pytest.approx(free.grad_norm[0], rel=1e-6)
+
+
+def test_the_callers_thread_count_gives_the_same_history_and_is_restored():
+    """One config and seed, one History: training always uses training.TRAIN_THREADS, so a
+    kernel at 2 threads (train(), Compare) and one at 1 (the Lab) get the same run."""
+    import torch
+    from seq2seq_lab.training import TRAIN_THREADS
+    config = Seq2SeqConfig(max_num_batches=12, checkpoint_frequency_num_batches=6, **SMALL)
+    before = torch.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            runs.append(train(config, task=COPY, seed=4))
+            assert torch.get_num_threads() == threads      # the caller's count is back
+    finally:
+        torch.set_num_threads(before)
+    assert TRAIN_THREADS == 1 and runs[0].same_run(runs[1])
+    assert runs[0].train_loss == runs[1].train_loss      # number for number
+
+
+def test_steps_per_second_and_elapsed_time_are_recorded():
+    history = train(Seq2SeqConfig(max_num_batches=8, checkpoint_frequency_num_batches=4, **SMALL),
+                    task=COPY)
+    assert len(history.elapsed) == 2 and 0 < history.elapsed[0] < history.elapsed[1]
+    assert history.elapsed[1] <= history.wall_time and history.steps_per_second > 0
+    assert history.num_parameters > 0
