@@ -9,7 +9,8 @@ from seq2seq_lab import Seq2SeqConfig, compare, lr_find, make_task, preset
 from seq2seq_lab.lr_finder import (smooth_losses, suggest_minimum, suggest_steep,
                                    suggest_valley, sweep_rates)
 from seq2seq_lab.models import build_model
-from seq2seq_lab.training import make_optimizer, sequence_loss
+from seq2seq_lab.models import sequence_loss
+from seq2seq_lab.training import make_optimizer
 
 GRID = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]  # five points, a decade apart
 

@@ -204,7 +204,10 @@ class WorkerPool:
     def _train(self, settings, tasks, callbacks, stop_event, count) -> list[History]:
         job = next(self.jobs)
         histories: list[History | None] = [None] * len(settings)
-        waiting = list(range(len(settings)))          # not handed out yet, in order
+        # The costliest first (longest-processing-time scheduling): handed out in the given
+        # order, a sweep of hidden sizes left its biggest run to train alone at the end while
+        # the other core idled.
+        waiting = sorted(range(len(settings)), key=lambda i: -estimated_cost(settings[i], tasks[i]))
         running: dict[_Worker, int] = {}               # worker -> the setting it trains
         idle = list(self.workers[:count])
         stopping = False
@@ -263,6 +266,18 @@ class WorkerPool:
                         pass
             raise
         return histories   # None where Stop came before a setting was handed out
+
+
+def estimated_cost(setting, task) -> float:
+    """A run's work, roughly, for ordering only: steps x source length x the recurrent
+    layers' multiply-adds per position (gates x hidden x (input + hidden))."""
+    from ..training import total_steps
+    config = setting.config
+    gates = {"rnn": 1, "gru": 3, "lstm": 4}[config.rnn_cell_type]
+    hidden = config.rnn_num_hidden
+    per_layer = gates * hidden * (hidden + max(config.num_embed_source, config.num_embed_target))
+    layers = config.num_layers_encoder + config.num_layers_decoder
+    return float(total_steps(config, task) * (task.options.get("seq_len") or 10) * per_layer * layers)
 
 
 def _rebuild(history: History, task, state: dict):
