@@ -6,13 +6,13 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``data``: ``make_task``, offline generated tasks, vocabularies, padded batches
 - ``models`` / ``attention``: the encoder-decoder and its attention scorers
 - ``schedules``: ``learning_rate_at``, pure functions of the step
-- ``training``: ``train``, the only training loop, returning a ``History`` (``history``)
+- ``training``: ``train``, the only training loop, returning a ``History`` (``history``);
+  ``evaluation``: validation scores and the attention probe
 - ``presets``: the named settings each lesson and its tests share
 - ``plots``: draws Histories on matplotlib Axes
-- ``lr_finder`` (``lr_find``), ``compare`` (+ ``ensemble``,
-  ``stacked_layers``, ``workers``/``worker_process``), ``diagnose``: the
-  range test, side-by-side runs trained as one batched model (split between worker processes,
-  one per core), and plain-language verdicts on curves
+- ``lr_finder`` (``lr_find``), ``compare`` (+ ``parallel``: worker processes), ``diagnose``:
+  the range test, side-by-side runs (one ``train`` each, spread over the CPU's cores), and
+  plain-language verdicts on curves
 - ``widgets`` (``Lab``) / ``compare_widget`` (``Compare``): live training widgets for lessons,
   built on ``controls``, ``panel``, ``live``, ``lab_figure`` and ``exports``; ``Question``
   (``widgets/question.py``): a checked "predict first" question, tied to a Lab
