@@ -13,9 +13,9 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``lr_finder`` (``lr_find``), ``compare`` (+ ``parallel``: worker processes), ``diagnose``:
   the range test, side-by-side runs (one ``train`` each, spread over the CPU's cores), and
   plain-language verdicts on curves
-- ``widgets`` (``Lab``) / ``compare_widget`` (``Compare``): live training widgets for lessons,
-  built on ``controls``, ``panel``, ``live``, ``lab_figure`` and ``exports``; ``Question``
-  (``widgets/question.py``): a checked "predict first" question, tied to a Lab
+- ``widgets/``: the live ``Lab`` (``lab``) and ``Compare`` (``compare``) widgets, built on
+  ``controls``, ``panel``, ``live``, ``figure`` and ``exports``; ``Question`` (``question``):
+  a checked "predict first" question, tied to a Lab
 - ``cli``: ``seq2seq-lab train`` / ``describe``
 """
 from .config import ConfigError, Seq2SeqConfig, describe
