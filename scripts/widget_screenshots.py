@@ -6,7 +6,7 @@ Builds a scratch notebook in a temporary folder (never in notebooks/), serves it
 clicks Train in the browser the way a learner does, and saves the widget as it looks after a
 good run, a diverging run, an overfitting run, in projector mode (also as a whole 1280x720
 screen), in Korean, and a Compare.
-Recipe: shared/JUPYTER-NOTES.md.  Takes ~2 minutes on 2 cores.
+Takes ~2 minutes on 2 cores.
 """
 from __future__ import annotations
 
