@@ -25,7 +25,7 @@ from ..data import Task
 from .exports import runs_csv, saved_html, unique_path
 from ..history import History
 from ..i18n import get_language, t
-from .figure import LabFigure, RunView, theme_named
+from .figure import DEFAULT_PANELS, LabFigure, RunView, theme_named
 from .live import Drawer, Runner, build_task, snapshot, use_torch_threads, warm_up
 from ..presets import preset as get_preset
 from ..presets import preset_names, theme_override
@@ -62,7 +62,7 @@ class LivePanel:
     ROOT_CLASS = "s2s-panel"
 
     def __init__(self, *, task, preset, config, seed, task_options, theme, language, max_runs,
-                 export_dir, device, torch_threads=1):
+                 export_dir, device, torch_threads=1, panels=DEFAULT_PANELS):
         self.language = language or get_language()
         self.torch_threads = torch_threads
         self._problems: list[str] = []
@@ -78,7 +78,11 @@ class LivePanel:
         except ValueError as error:   # a typo in theme= is a message, not a traceback
             self._problem(str(error))
             chosen_theme = theme_named("notebook")
-        self.figure = LabFigure(chosen_theme, self.language)
+        try:
+            self.figure = LabFigure(chosen_theme, self.language, panels)
+        except (ValueError, TypeError) as error:   # a bad panel is a message, as a bad theme
+            self._problem(str(error))
+            self.figure = LabFigure(chosen_theme, self.language)
         self._records: list[RunRecord] = []
         self._current: RunRecord | None = None
         self.current: History | None = None      # the History in progress

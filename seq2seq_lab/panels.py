@@ -1,0 +1,885 @@
+"""Figure panels: one pure function per panel, drawing runs on a matplotlib ``Axes`` you give it.
+
+Lessons: 01-09 through the live widgets (``Lab(panels=[...])``, ``Compare(panels=[...])``,
+which draw with these same functions, see ``widgets/figure.py``), and any lesson cell or script
+that draws finished runs on its own ``Figure``; each function names the lessons that use it.
+
+=====================  ===================================================================
+``draw_loss``           training loss per batch and validation loss per evaluation
+``draw_accuracy``       validation token accuracy per evaluation
+``draw_learning_rate``  the schedule: planned (dashed) before a run, the rates used (solid)
+``draw_gradient_norm``  gradient norm per batch before clipping, the clipping threshold
+``draw_attention``      the attention weights of one fixed probe example, as a heatmap
+``draw_range_test``     loss against learning rate from ``lr_find``, the suggestion marked
+``draw_grid``           one number per run over two hyperparameters (best val loss, ...)
+``draw_bands``          several seeds of a setting: their mean and a min-max band
+=====================  ===================================================================
+
+Every function takes ``runs``: Histories, or ``RunView``s when the caller chooses labels,
+colours and roles (a ``ghost`` is an earlier run, drawn faded), plus ``theme`` (``notebook``
+or ``projector``: large fonts and thick lines read from the back of a classroom) and
+``language`` (``en``/``ko``, labels from ``i18n.py``).  No pyplot: draw on the Axes of a
+``matplotlib.figure.Figure`` (see ``plots.py`` for why)::
+
+    figure = Figure(figsize=(6, 4))
+    draw_gradient_norm(figure.add_subplot(), [history], theme="notebook")
+
+The pieces a panel is made of (``setup_*``, ``*_run``, ``settle_*``) are public too, because
+the live figure calls them separately: it draws earlier runs once and keeps their lines, and
+re-draws only the run in progress (``widgets/figure.py``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import (FuncFormatter, LogLocator, MaxNLocator, NullFormatter,
+                               NullLocator)
+
+from .config import Seq2SeqConfig, format_value
+from .history import History
+from .i18n import get_language, t
+from .plots import PALETTE, centered_average, font_families
+from .schedules import learning_rate_at
+
+# Okabe-Ito without its yellow, which vanishes on white and on projectors; runs cycle these.
+RUN_COLORS = tuple(c for c in PALETTE if c != "#F0E442")
+MIN_LOSS_RATIO = 1.5     # the loss axis spans at least this factor (see ``settle_loss``)
+MAX_RAW_POINTS = 1500  # raw per-batch values drawn at most this many points: frame cost stays flat
+STILL_ROLES = ("ghost", "pinned")   # finished runs drawn faded behind the current one
+GREY = "#444444"
+MARK = "#D55E00"       # vermillion: suggestions and best cells, the palette's loudest colour
+
+_PLAIN = FuncFormatter(lambda value, _position: f"{value:g}")
+
+
+# ---- looks -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Theme:
+    """Sizes of one look: ``notebook`` for a laptop screen, ``projector`` for a classroom wall."""
+
+    name: str
+    width: float          # inches
+    height: float         # inches, of one row of panels
+    dpi: int
+    font_size: float
+    line_width: float
+    marker_size: float
+    ghost_alpha: float    # how faded earlier runs are
+    legend_columns: int
+
+
+THEMES = {
+    "notebook": Theme("notebook", 9.6, 3.8, 90, 9.0, 1.8, 3.5, 0.35, 3),
+    # Read from the back of a room: fonts ~2x, lines thick, fewer legend columns.  Wide and
+    # flat so the whole widget (controls, figure, legend, diagnosis) fits a 1280x720 projector:
+    # 1140x380 px, rendered at the size it is shown (the widget fixes the Image's width to
+    # width x dpi), because a browser scaling a PNG up blurs its text.
+    "projector": Theme("projector", 11.4, 3.8, 100, 15.0, 3.4, 6.5, 0.45, 2),
+}
+
+
+def theme_named(name: "str | Theme") -> Theme:
+    if isinstance(name, Theme):
+        return name
+    if name not in THEMES:
+        raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {name!r}")
+    return THEMES[name]
+
+
+@dataclass(frozen=True)
+class Look:
+    """A theme, a language and the fonts that language needs: everything a panel's text
+    and line sizes depend on."""
+
+    theme: Theme
+    language: str
+    fonts: tuple
+
+    def t(self, key: str, **values) -> str:
+        return t(key, self.language, **values)
+
+    def font(self, scale: float = 1.0) -> dict:
+        return {"family": list(self.fonts), "size": self.theme.font_size * scale}
+
+
+def look_for(theme: "str | Theme | Look" = "notebook", language: str | None = None) -> Look:
+    if isinstance(theme, Look):
+        return theme
+    language = language or get_language()
+    # The Hangul fallback only where needed: a font list makes every text layout slower.
+    fonts = font_families() if language == "ko" else ["DejaVu Sans"]
+    return Look(theme_named(theme), language, tuple(fonts))
+
+
+@dataclass
+class RunView:
+    """One run as a figure shows it.  ``role``: ``current`` (full colour, raw values behind),
+    ``member`` (full colour, one of several trained together), ``pinned`` or ``ghost``."""
+
+    history: History
+    label: str
+    color: str
+    role: str = "ghost"
+    planned_steps: int = 0
+
+
+def as_views(runs: "History | RunView | Iterable") -> list[RunView]:
+    """RunViews of ``runs``: a bare History gets its own label and the next palette colour,
+    and is drawn in full colour."""
+    if isinstance(runs, (History, RunView)):
+        runs = [runs]
+    views = []
+    for index, run in enumerate(runs):
+        if isinstance(run, RunView):
+            views.append(run)
+        else:
+            views.append(RunView(run, run.label or f"run {index + 1}",
+                                 RUN_COLORS[index % len(RUN_COLORS)], "member", run.steps))
+    return views
+
+
+def _fade(view: RunView, theme: Theme) -> tuple[float, float]:
+    """(alpha, line width) of a run: earlier runs faded and thinner than the current one."""
+    faded = view.role in STILL_ROLES
+    alpha = theme.ghost_alpha if view.role == "ghost" else (0.6 if faded else 1.0)
+    return alpha, theme.line_width * (0.7 if faded else 1.0)
+
+
+def add_line(ax: Axes, x, y, **style) -> Line2D:
+    """``ax.plot`` without its argument parsing (format strings, unit conversion, the colour
+    cycle): with ~30 lines a frame that parsing was a third of a live frame's cost, and every
+    style here is given explicitly anyway."""
+    line = Line2D(x, y, **style)
+    ax.add_line(line)
+    return line
+
+
+def note(ax: Axes, text: str, look: Look) -> None:
+    """A grey sentence in the middle of an empty panel, saying why it is empty."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", wrap=True,
+            fontdict=look.font(0.95), color="#555555")
+
+
+def style_axes(ax: Axes, look: Look, xlabel: str = "", ylabel: str = "",
+               grid: bool = True) -> None:
+    """Labels, tick sizes and grid, set once.  Few ticks on purpose: tick labels were the
+    largest part of a live frame's cost."""
+    theme, font = look.theme, look.font()
+    if xlabel:
+        ax.set_xlabel(xlabel, fontdict=font)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontdict=font)
+    ax.tick_params(labelsize=theme.font_size * 0.9, width=max(0.8, theme.line_width / 3))
+    if grid:
+        ax.grid(True, alpha=0.3)
+    else:
+        ax.grid(False)
+
+
+def round_log(value: float, up: bool) -> float:
+    """The next 1-2-5 number (..., 0.5, 1, 2, 5, 10, ...) above (``up``) or below ``value``."""
+    if value <= 0:
+        return value
+    power = 10.0 ** math.floor(math.log10(value))
+    stops = [m * power for m in (0.5, 1, 2, 5, 10)]
+    return min(x for x in stops if x >= value * (1 - 1e-9)) if up else \
+        max(x for x in stops if x <= value * (1 + 1e-9))
+
+
+def spans_decade(values: Iterable[float]) -> bool:
+    """Log y when positive values span more than a factor of 10: on a linear axis the small
+    ones would be a flat line at the bottom (``plots.wants_log_scale`` for losses)."""
+    values = [v for v in values if v > 0 and math.isfinite(v)]
+    return bool(values) and max(values) / min(values) > 10
+
+
+def set_y_scale(ax: Axes, log: bool) -> None:
+    if log:
+        ax.set_yscale("log")
+        # Plain numbers (0.01, 0.1, 1) read better than 10^-2 for a learner, and skip
+        # mathtext, which was a third of a frame's cost.  1-2-5 steps: a run between 0.3 and
+        # 2.5 otherwise showed one tick label, "1".
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=8))
+        ax.yaxis.set_major_formatter(_PLAIN)
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_minor_locator(NullLocator())
+    else:
+        ax.set_yscale("linear")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+
+
+def settle_y(ax: Axes, min_ratio: float = 1.0) -> None:
+    """Autoscale y to the data, then round outwards to round numbers, with a span of at least
+    a factor ``min_ratio``.
+
+    Why round numbers (1-2-5 on a log axis, halves of a power of ten on a linear one): the
+    limits then change only when a curve crosses one, not with every new batch, so the axis
+    jumps less while a run trains and live frames can reuse their cached background
+    (``widgets/figure.py``).  Why a minimum span: when every run barely moves (a learning rate
+    far too small), autoscaling zoomed into 2.59-2.65 and made differences of 1% look like a
+    real gap between runs.  The span grows downwards: the data, which includes the initial
+    loss, stays at the top."""
+    ax.set_autoscaley_on(True)  # set_ylim on an empty frame turns autoscaling off
+    ax.relim()
+    ax.autoscale_view(scalex=False)
+    low, high = ax.get_ylim()
+    if not (math.isfinite(low) and math.isfinite(high) and high > low):
+        return
+    if ax.get_yscale() == "log":
+        low, high = round_log(low, up=False), round_log(high, up=True)
+    else:
+        step = 10 ** math.floor(math.log10(high - low)) / 2
+        low = math.floor(low / step) * step
+        high = math.ceil(high / step) * step
+    # low <= 0: a linear axis that reaches 0 already shows the whole scale.
+    if 0 < low and high / low < min_ratio:
+        # Barely moving runs hug their maximum: a little headroom keeps them off the frame.
+        high *= min_ratio ** 0.05
+        low = high / min_ratio
+    ax.set_ylim(low, high)
+
+
+def _finite(values: Sequence[float]) -> list[float]:
+    """NaN for every non-finite value: the line breaks there instead of stretching the axis
+    to infinity."""
+    return [v if math.isfinite(v) else math.nan for v in values]
+
+
+# ---- the step axis, shared by loss, accuracy, learning rate, gradient norm and bands -------
+def marker_room(ax: Axes, theme: Theme) -> float:
+    """Room right of the last step, as a fraction of the steps: the radius of the ring around
+    the best validation point, so a best point at the last step is drawn whole, not cut in
+    half by the panel's edge."""
+    ring_radius = (theme.marker_size * 3 / 2 + theme.line_width) / 72        # inches
+    width = ax.get_position().width * ax.figure.get_figwidth()                # inches
+    return ring_radius / max(width, 0.5)
+
+
+def set_step_limit(ax: Axes, views: list[RunView], room: float) -> None:
+    """Fix the step axis to the planned length of the longest run, so a curve grows into the
+    frame instead of the frame rescaling under it.  Room on the right only: a negative tick
+    ("-4 steps") would puzzle a learner."""
+    last = max([v.planned_steps for v in views] + [v.history.steps for v in views] + [10])
+    ax.set_xlim(0, last * (1 + room))
+
+
+def setup_step_axis(ax: Axes, look: Look, ylabel_key: str) -> None:
+    style_axes(ax, look, look.t("axis_step"), look.t(ylabel_key))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+
+
+# ---- loss ----------------------------------------------------------------------------------
+def setup_loss(ax: Axes, look: Look) -> None:
+    setup_step_axis(ax, look, "axis_loss")
+
+
+def loss_run(ax: Axes, view: RunView, look: Look) -> None:
+    """One run's losses: training per batch (raw and faint for the current run, behind a
+    centred average), validation per evaluation (dashed with dots), the best validation
+    point ringed, a cross where the run diverged."""
+    theme, history, color = look.theme, view.history, view.color
+    alpha, width = _fade(view, theme)
+    faded = view.role in STILL_ROLES
+    steps = list(range(1, history.steps + 1))
+    if history.train_loss:
+        if view.role == "current":
+            stride = max(1, len(steps) // MAX_RAW_POINTS)
+            add_line(ax, steps[::stride], history.train_loss[::stride], color=color, alpha=0.25,
+                     linewidth=max(0.8, width * 0.4))
+        # Centred, not a trailing EMA: a lagging line sat above every raw point of a falling
+        # loss (see ``plots.centered_average``).
+        add_line(ax, steps, centered_average(history.train_loss), color=color, alpha=alpha,
+                 linewidth=width)
+    evals = min(len(history.eval_steps), len(history.val_loss))
+    if evals:
+        add_line(ax, history.eval_steps[:evals], history.val_loss[:evals], color=color,
+                 alpha=alpha, linestyle="--", linewidth=width * 0.8, marker="o",
+                 markersize=theme.marker_size * (0.8 if faded else 1.0))
+        _ring_best(ax, view, history.val_loss, evals, look)
+    if history.diverged and history.train_loss:
+        add_line(ax, [history.steps], [history.train_loss[-1]], marker="X",
+                 markersize=theme.marker_size * 3.5, color=color, alpha=alpha,
+                 markeredgecolor="black", linestyle="none")
+
+
+def _ring_best(ax: Axes, view: RunView, values: list[float], evals: int, look: Look) -> None:
+    history = view.history
+    best = history.best_index
+    if best is None or best >= evals:
+        return
+    alpha, width = _fade(view, look.theme)
+    ring = dict(marker="o", markersize=look.theme.marker_size * 3, markerfacecolor="none",
+                markeredgecolor=view.color, markeredgewidth=width, alpha=alpha,
+                linestyle="none", clip_on=False)  # whole even at 100% accuracy
+    add_line(ax, [history.eval_steps[best]], [values[best]], **ring)
+
+
+def settle_loss(ax: Axes, views: list[RunView], look: Look, empty_note: str = "") -> None:
+    """Log or linear y, round limits of at least ``MIN_LOSS_RATIO``; a note when empty."""
+    histories = [v.history for v in views]
+    set_y_scale(ax, spans_decade(v for h in histories for v in h.train_loss + h.val_loss))
+    settle_y(ax, MIN_LOSS_RATIO)
+    if not any(h.train_loss for h in histories):
+        ax.set_ylim(0.01 if ax.get_yscale() == "log" else 0, 3)
+        if empty_note:
+            note(ax, empty_note, look)
+
+
+def draw_loss(ax: Axes, runs, *, theme="notebook", language: str | None = None) -> Axes:
+    """Training and validation loss of each run against the training step.
+
+    Lessons: 01-09 (the first panel of every Lab and Compare)."""
+    look, views = look_for(theme, language), as_views(runs)
+    setup_loss(ax, look)
+    for view in views:
+        loss_run(ax, view, look)
+    set_step_limit(ax, views, marker_room(ax, look.theme))
+    settle_loss(ax, views, look, look.t("lab_press_train"))
+    return ax
+
+
+# ---- accuracy ------------------------------------------------------------------------------
+def setup_accuracy(ax: Axes, look: Look) -> None:
+    setup_step_axis(ax, look, "axis_accuracy")
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_ylim(0, 1.02)
+
+
+def accuracy_run(ax: Axes, view: RunView, look: Look) -> None:
+    history = view.history
+    evals = min(len(history.eval_steps), len(history.val_accuracy))
+    if not evals:
+        return
+    alpha, width = _fade(view, look.theme)
+    faded = view.role in STILL_ROLES
+    add_line(ax, history.eval_steps[:evals], history.val_accuracy[:evals], color=view.color,
+             alpha=alpha, linewidth=width, marker="o",
+             markersize=look.theme.marker_size * (0.8 if faded else 1.0))
+    _ring_best(ax, view, history.val_accuracy, evals, look)
+
+
+def draw_accuracy(ax: Axes, runs, *, theme="notebook", language: str | None = None) -> Axes:
+    """Validation token accuracy of each run against the training step, the best validation
+    point ringed.
+
+    Lessons: 01-09 (the second panel of every Lab and Compare)."""
+    look, views = look_for(theme, language), as_views(runs)
+    setup_accuracy(ax, look)
+    for view in views:
+        accuracy_run(ax, view, look)
+    set_step_limit(ax, views, marker_room(ax, look.theme))
+    return ax
+
+
+# ---- learning rate -------------------------------------------------------------------------
+def setup_learning_rate(ax: Axes, look: Look) -> None:
+    setup_step_axis(ax, look, "axis_learning_rate")
+
+
+def planned_rates(config: Seq2SeqConfig, steps: int) -> tuple[list[int], list[float]]:
+    """(steps, rates) of the schedule over ``steps`` batches, at most ``MAX_RAW_POINTS``
+    points (a long run's plan is otherwise the frame's biggest line)."""
+    stride = max(1, steps // MAX_RAW_POINTS)
+    batches = list(range(0, steps, stride))
+    return [b + 1 for b in batches], [learning_rate_at(b, config, steps) for b in batches]
+
+
+def learning_rate_run(ax: Axes, view: RunView, look: Look) -> None:
+    """The planned schedule dashed (``schedules.learning_rate_at`` over the planned steps),
+    the rates used so far solid on top (``history.lrs``): they differ where the trainer
+    changes the rate itself (``plateau_reduce``)."""
+    history = view.history
+    alpha, width = _fade(view, look.theme)
+    planned = max(view.planned_steps, history.steps)
+    if planned and view.role not in STILL_ROLES:
+        steps, rates = planned_rates(history.config, planned)
+        add_line(ax, steps, rates, color=view.color, alpha=alpha * 0.8, linestyle="--",
+                 linewidth=width * 0.7)
+    used = history.lrs[:history.steps] if history.steps else history.lrs
+    if used:
+        stride = max(1, len(used) // MAX_RAW_POINTS)
+        add_line(ax, list(range(1, len(used) + 1))[::stride], used[::stride], color=view.color,
+                 alpha=alpha, linewidth=width)
+
+
+def settle_learning_rate(ax: Axes, views: list[RunView]) -> None:
+    rates = [y for line in ax.lines for y in line.get_ydata()]
+    set_y_scale(ax, spans_decade(rates))
+    settle_y(ax)
+
+
+def draw_learning_rate(ax: Axes, runs, *, theme="notebook", language: str | None = None,
+                       planned_steps: int | None = None) -> Axes:
+    """Each run's learning-rate schedule against the training step: planned (dashed, from
+    ``schedules.learning_rate_at``; drawn before training when a History has no steps yet)
+    and used (solid, ``history.lrs``).  ``planned_steps`` overrides each run's planned length
+    (``training.total_steps(config, task)``).
+
+    Lessons: 02 (schedules: warm-up, step, cosine, one-cycle), 03 (after the range test)."""
+    look, views = look_for(theme, language), as_views(runs)
+    if planned_steps is not None:
+        views = [RunView(v.history, v.label, v.color, "member" if v.role in STILL_ROLES
+                         else v.role, planned_steps) for v in views]
+    setup_learning_rate(ax, look)
+    for view in views:
+        learning_rate_run(ax, view, look)
+    set_step_limit(ax, views, 0.0)
+    settle_learning_rate(ax, views)
+    handles = [Line2D([], [], color=GREY, linestyle="--", linewidth=look.theme.line_width * 0.6,
+                      label=look.t("legend_planned")),
+               Line2D([], [], color=GREY, linewidth=look.theme.line_width * 0.8,
+                      label=look.t("legend_used"))]
+    ax.legend(handles=handles, loc="best", prop=look.font(0.75), frameon=False)
+    return ax
+
+
+# ---- gradient norm -------------------------------------------------------------------------
+def setup_gradient_norm(ax: Axes, look: Look) -> None:
+    setup_step_axis(ax, look, "axis_gradient_norm")
+
+
+def gradient_norm_run(ax: Axes, view: RunView, look: Look) -> None:
+    """Gradient norm per batch before clipping: raw and faint for the current run, behind a
+    centred average (the raw norm of one batch jumps by 2-3x)."""
+    history = view.history
+    norms = _finite(list(history.grad_norm)[:history.steps or None])
+    if not norms:
+        return
+    alpha, width = _fade(view, look.theme)
+    steps = list(range(1, len(norms) + 1))
+    if view.role in ("current", "member"):
+        stride = max(1, len(steps) // MAX_RAW_POINTS)
+        add_line(ax, steps[::stride], norms[::stride], color=view.color, alpha=0.3,
+                 linewidth=max(0.8, width * 0.4))
+    add_line(ax, steps, centered_average(norms), color=view.color, alpha=alpha, linewidth=width)
+
+
+def settle_gradient_norm(ax: Axes, views: list[RunView], look: Look, legend: bool = True) -> None:
+    """Log y (norms span decades when a run blows up); the ``clip_gradient`` threshold as a
+    dotted line; the share of clipped batches of each run in full colour in a legend."""
+    thresholds = sorted({v.history.config.clip_gradient for v in views
+                         if v.history.config.clip_gradient > 0})
+    handles = []
+    for threshold in thresholds:
+        ax.axhline(threshold, color=GREY, linestyle=":", linewidth=look.theme.line_width * 0.7)
+        handles.append(Line2D([], [], color=GREY, linestyle=":",
+                              linewidth=look.theme.line_width * 0.7,
+                              label=f"clip_gradient = {format_value(threshold)}"))
+    if not thresholds and views:
+        handles.append(Line2D([], [], color="none", label=look.t("legend_no_clipping")))
+    set_y_scale(ax, True)
+    settle_y(ax)
+    shown = [v for v in views if v.role in ("current", "member") and v.history.clipped]
+    # At most four runs by name: a Compare of eight filled half the panel with its legend.
+    for view in shown[:4]:
+        handles.append(Line2D([], [], color=view.color, linewidth=look.theme.line_width,
+                              label=look.t("legend_clipped",
+                                           percent=100 * view.history.clipped_fraction)))
+    if len(shown) > 4:
+        fractions = [100 * v.history.clipped_fraction for v in shown]
+        handles.append(Line2D([], [], color=GREY, linewidth=look.theme.line_width,
+                              label=look.t("legend_clipped_range", low=min(fractions),
+                                           high=max(fractions))))
+    if legend and handles:
+        ax.legend(handles=handles, loc="upper right", prop=look.font(0.75), frameon=True,
+                  framealpha=0.8, edgecolor="none", handlelength=1.6)
+
+
+def draw_gradient_norm(ax: Axes, runs, *, theme="notebook", language: str | None = None) -> Axes:
+    """The total L2 norm of all gradients of each batch, before clipping (``history.grad_norm``),
+    on a log axis; the ``clip_gradient`` threshold (when > 0) as a dotted line, and in the
+    legend the share of batches that were clipped (``history.clipped``).
+
+    Lessons: 04 (exploding gradients and clipping), 05 (vanishing gradients: RNN vs GRU/LSTM)."""
+    look, views = look_for(theme, language), as_views(runs)
+    setup_gradient_norm(ax, look)
+    for view in views:
+        gradient_norm_run(ax, view, look)
+    set_step_limit(ax, views, 0.0)
+    settle_gradient_norm(ax, views, look)
+    return ax
+
+
+# ---- attention -----------------------------------------------------------------------------
+def attention_view(views: list[RunView]) -> RunView | None:
+    """Whose attention to show: the newest run in full colour (the first member of a Compare
+    that has attention), else the newest run of all."""
+    strong = [v for v in views if v.role in ("current", "member")]
+    with_attention = [v for v in strong if v.history.attention]
+    if with_attention:
+        return with_attention[0] if strong[0].role == "member" else with_attention[-1]
+    return strong[-1] if strong else (views[-1] if views else None)
+
+
+def attention_entry(history: History, index: int = -1) -> tuple[dict | None, int | None]:
+    """(entry, evaluation step) of ``history.attention[index]``; (None, None) if none yet."""
+    entries = list(history.attention)
+    if not entries:
+        return None, None
+    entry = entries[index]
+    position = index % len(entries)
+    steps = list(history.eval_steps)
+    # One entry per evaluation, so entry i belongs to eval_steps[i].
+    return entry, (steps[position] if position < len(steps) else None)
+
+
+def attention_tokens(entry: dict | None) -> tuple[tuple, tuple]:
+    if entry is None:
+        return (), ()
+    return tuple(entry["source"]), tuple(entry["output"])
+
+
+def setup_attention(ax: Axes, look: Look, source: Sequence[str], output: Sequence[str]) -> None:
+    """Tokens as tick labels: source along x (on top, read like the input), output down y."""
+    style_axes(ax, look, look.t("axis_attention_source"), look.t("axis_attention_output"),
+               grid=False)
+    ax.xaxis.set_label_position("top")
+    ax.xaxis.tick_top()
+    size = look.theme.font_size * (0.9 if max(len(source), len(output), 1) <= 12 else 0.7)
+    ax.set_xticks(range(len(source)), labels=list(source), fontsize=size, fontfamily=list(look.fonts))
+    ax.set_yticks(range(len(output)), labels=list(output), fontsize=size, fontfamily=list(look.fonts))
+    ax.tick_params(length=0)
+    if source and output:
+        ax.set_xlim(-0.5, len(source) - 0.5)
+        ax.set_ylim(len(output) - 0.5, -0.5)   # first output token at the top
+    else:
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+
+
+def attention_image(ax: Axes, entry: dict, look: Look):
+    """The weights as an image: white is 0, dark blue 1 (one hue, readable in greyscale and
+    with every colour-vision deficiency); each row sums to 1 over the source."""
+    weights = np.asarray(entry["weights"], dtype=float)   # output x source
+    return ax.imshow(weights, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto",
+                     interpolation="nearest", extent=(-0.5, weights.shape[1] - 0.5,
+                                                      weights.shape[0] - 0.5, -0.5))
+
+
+def attention_message(view: RunView | None, look: Look) -> str:
+    """Why there is no heatmap, or '' when there is one."""
+    if view is None:
+        return look.t("lab_press_train")
+    if view.history.config.rnn_attention_type == "none":
+        return look.t("attention_none")
+    if not view.history.attention:
+        return look.t("attention_waiting")
+    return ""
+
+
+def attention_caption(view: RunView, step: int | None, look: Look) -> str:
+    return look.t("attention_caption", label=view.label, step=step if step is not None else "?")
+
+
+def draw_attention(ax: Axes, runs, *, index: int = -1, theme="notebook",
+                   language: str | None = None) -> Axes:
+    """The attention weights of the probe example (one fixed validation example) as a heatmap:
+    source tokens along the top, the model's output tokens down the side, from
+    ``history.attention[index]`` (default: the latest evaluation).  A model without attention
+    (``rnn_attention_type="none"``) gets a note instead.
+
+    Lessons: 06 (attention: what the decoder looks at), 07 (reverse vs copy: the diagonal)."""
+    look, views = look_for(theme, language), as_views(runs)
+    view = attention_view(views)
+    message = attention_message(view, look)
+    entry, step = attention_entry(view.history, index) if not message else (None, None)
+    setup_attention(ax, look, *attention_tokens(entry))
+    if message:
+        note(ax, message, look)
+        return ax
+    attention_image(ax, entry, look)
+    ax.text(0.0, -0.02, attention_caption(view, step, look), transform=ax.transAxes,
+            ha="left", va="top", fontdict=look.font(0.75), color="#555555")
+    return ax
+
+
+# ---- range test ----------------------------------------------------------------------------
+def setup_range_test(ax: Axes, look: Look) -> None:
+    style_axes(ax, look, look.t("axis_range_rate"), look.t("axis_loss"))
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=8))
+    ax.xaxis.set_major_formatter(_PLAIN)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def range_test_lines(ax: Axes, result, views: list[RunView], look: Look) -> None:
+    """The sweep (raw losses faint, smoothed solid), the suggestion (a vermillion dashed line,
+    a dot on the curve, its value written), and each run's learning rate as a thin line in the
+    run's colour, so a learner sees where the runs sit on the curve."""
+    theme = look.theme
+    lrs, losses, smoothed = list(result.lrs), _finite(result.losses), _finite(result.smoothed)
+    add_line(ax, lrs, losses, color=PALETTE[0], alpha=0.3, linewidth=max(0.8, theme.line_width * 0.4),
+             label=look.t("legend_range_raw"))
+    add_line(ax, lrs, smoothed, color=PALETTE[0], linewidth=theme.line_width,
+             label=look.t("legend_range_smoothed"))
+    for view in views:
+        alpha, _ = _fade(view, theme)
+        ax.axvline(view.history.config.learning_rate, color=view.color, alpha=alpha,
+                   linewidth=theme.line_width * 0.5, linestyle="-")
+    rate = result.suggestion
+    if rate is not None and math.isfinite(rate) and lrs:
+        at = float(np.interp(math.log(rate), np.log(lrs), smoothed))
+        ax.axvline(rate, color=MARK, linestyle="--", linewidth=theme.line_width * 0.8,
+                   label=look.t("legend_suggestion", rate=format_value(rate)))
+        add_line(ax, [rate], [at], marker="o", markersize=theme.marker_size * 1.6, color=MARK,
+                 linestyle="none")
+        ax.annotate(format_value(rate), (rate, at), xytext=(6, 10), textcoords="offset points",
+                    fontsize=theme.font_size * 0.9, color=MARK, fontweight="bold",
+                    fontfamily=list(look.fonts))
+
+
+def settle_range_test(ax: Axes, result) -> None:
+    """x: the sweep; y: from the lowest point to a little above the start, so the blown-up
+    tail (up to 4x the best) does not squash the valley."""
+    lrs = list(result.lrs)
+    ax.set_xlim(min(lrs), max(lrs))
+    values = [v for v in result.smoothed if math.isfinite(v)]
+    low = min(values + [v for v in result.losses if math.isfinite(v)])
+    high = max(values[0] * 1.15, min(max(values), values[0] * 2))
+    ax.set_ylim(low * 0.95 if low > 0 else low - 0.05, high)
+
+
+def draw_range_test(ax: Axes, result, runs=(), *, theme="notebook",
+                    language: str | None = None) -> Axes:
+    """The learning-rate range test (``lr_finder.lr_find``): loss against learning rate on a
+    log axis, the suggestion (``result.suggestion``) marked and labelled; ``runs`` add each
+    run's learning rate as a line in its colour.
+
+    Lessons: 03 (finding a learning rate before training)."""
+    look, views = look_for(theme, language), as_views(runs)
+    setup_range_test(ax, look)
+    if result is None or not list(result.lrs):
+        ax.set_xlim(1e-5, 10)
+        note(ax, look.t("range_test_missing"), look)
+        return ax
+    range_test_lines(ax, result, views, look)
+    settle_range_test(ax, result)
+    ax.legend(loc="upper left", prop=look.font(0.75), frameon=False)
+    return ax
+
+
+# ---- grid ----------------------------------------------------------------------------------
+# name: (what a cell holds, lower is better)
+GRID_METRICS = {
+    "best_val_loss": (lambda h: min(h.val_loss) if h.val_loss else math.nan, True),
+    "final_val_loss": (lambda h: h.val_loss[-1] if h.val_loss else math.nan, True),
+    "best_val_accuracy": (lambda h: max(h.val_accuracy) if h.val_accuracy else math.nan, False),
+    "best_val_exact": (lambda h: max(h.val_exact) if h.val_exact else math.nan, False),
+}
+
+
+def varying_fields(histories: Sequence[History]) -> list[str]:
+    """Config fields whose values differ between ``histories``, in the config's field order."""
+    if len(histories) < 2:
+        return []
+    first = histories[0].config
+    changed: set[str] = set()
+    for history in histories[1:]:
+        changed.update(history.config.diff(first))
+    return [name for name in Seq2SeqConfig.fields() if name in changed]
+
+
+@dataclass
+class GridCells:
+    """What a grid shows: its two hyperparameters, their values and a value per cell (NaN:
+    no finished run there yet)."""
+
+    x: str
+    y: str | None
+    x_values: list
+    y_values: list
+    values: np.ndarray      # len(y_values) x len(x_values)
+    lower_is_better: bool
+
+    def best_in_columns(self) -> list[tuple[int, int]]:
+        """(row, column) of the best cell of every column that has a value."""
+        best = []
+        for column in range(len(self.x_values)):
+            cells = self.values[:, column]
+            if np.isnan(cells).all():
+                continue
+            pick = np.nanargmin(cells) if self.lower_is_better else np.nanargmax(cells)
+            best.append((int(pick), column))
+        return best
+
+
+def grid_cells(histories: Sequence[History], x: str | None = None, y: str | None = None,
+               metric: str = "best_val_loss", x_values: Sequence = (),
+               y_values: Sequence = ()) -> GridCells:
+    """The grid of ``metric`` over ``x`` and ``y``; each run's config gives its cell (a later
+    run in the same cell replaces an earlier one).  ``x``/``y`` default to the first fields
+    that differ between the runs."""
+    if metric not in GRID_METRICS:
+        raise ValueError(f"metric must be one of {', '.join(GRID_METRICS)}, not {metric!r}")
+    fields = Seq2SeqConfig.fields()
+    for name in (x, y):
+        if name is not None and name not in fields:
+            raise ValueError(f"unknown hyperparameter {name!r}")
+    varying = [name for name in varying_fields(histories) if name not in (x, y)]
+    x = x or (varying.pop(0) if varying else "learning_rate")
+    y = y or (varying.pop(0) if varying else None)
+    xs = sorted({*x_values, *(getattr(h.config, x) for h in histories)})
+    ys = sorted({*y_values, *(getattr(h.config, y) for h in histories)}) if y else [None]
+    score, lower = GRID_METRICS[metric]
+    values = np.full((len(ys), len(xs)), np.nan)
+    for history in histories:
+        row = ys.index(getattr(history.config, y)) if y else 0
+        values[row, xs.index(getattr(history.config, x))] = score(history)
+    return GridCells(x, y, xs, ys, values, lower)
+
+
+def setup_grid(ax: Axes, look: Look, cells: GridCells, metric: str) -> None:
+    style_axes(ax, look, cells.x, cells.y or "", grid=False)
+    ax.set_title(look.t(f"grid_{metric}"), fontdict=look.font(0.9))
+    size = look.theme.font_size * (0.9 if len(cells.x_values) <= 5 else 0.75)
+    ax.set_xticks(range(len(cells.x_values)), labels=[format_value(v) for v in cells.x_values],
+                  fontsize=size)
+    ax.set_yticks(range(len(cells.y_values)),
+                  labels=[format_value(v) if v is not None else "" for v in cells.y_values],
+                  fontsize=size)
+    ax.tick_params(length=0)
+    ax.set_xlim(-0.5, max(len(cells.x_values), 1) - 0.5)   # an empty grid is one blank cell
+    ax.set_ylim(max(len(cells.y_values), 1) - 0.5, -0.5)
+
+
+def grid_contents(ax: Axes, cells: GridCells, look: Look) -> None:
+    """Filled cells coloured (darker is better), their values written; empty cells stay
+    white; the best cell of each column framed in vermillion."""
+    values = np.ma.masked_invalid(cells.values)
+    if values.count():
+        cmap = "Blues_r" if cells.lower_is_better else "Blues"
+        low, high = float(values.min()), float(values.max())
+        span = high - low or 1.0
+        # Light colours only (up to 70% of the map): the written values stay readable.
+        ax.imshow(values, cmap=cmap, vmin=low - 0.45 * span if cells.lower_is_better else low,
+                  vmax=high if cells.lower_is_better else high + 0.45 * span, aspect="auto",
+                  interpolation="nearest", extent=(-0.5, len(cells.x_values) - 0.5,
+                                                   len(cells.y_values) - 0.5, -0.5))
+    size = look.theme.font_size * (0.9 if cells.values.size <= 16 else 0.7)
+    for row in range(len(cells.y_values)):
+        for column in range(len(cells.x_values)):
+            value = cells.values[row, column]
+            if math.isfinite(value):
+                ax.text(column, row, f"{value:.3g}", ha="center", va="center", fontsize=size,
+                        color="black", fontfamily=list(look.fonts))
+    width = look.theme.line_width * 1.1
+    for row, column in cells.best_in_columns():
+        ax.add_patch(Rectangle((column - 0.46, row - 0.46), 0.92, 0.92, fill=False,
+                               edgecolor=MARK, linewidth=width))
+
+
+def draw_grid(ax: Axes, runs, *, x: str | None = None, y: str | None = None,
+              metric: str = "best_val_loss", x_values: Sequence = (), y_values: Sequence = (),
+              theme="notebook", language: str | None = None) -> Axes:
+    """``metric`` (``best_val_loss``, ``final_val_loss``, ``best_val_accuracy``,
+    ``best_val_exact``) of each run over two hyperparameters: a run's config gives its cell,
+    cells without a run stay blank (pass ``x_values``/``y_values`` to show the whole planned
+    grid before it fills), values are written in the cells and the best cell of each column
+    is framed.
+
+    Lessons: 04 (learning_rate x batch_size), 08 (hyperparameter search: a grid by hand)."""
+    look, views = look_for(theme, language), as_views(runs)
+    cells = grid_cells([v.history for v in views], x, y, metric, x_values, y_values)
+    setup_grid(ax, look, cells, metric)
+    grid_contents(ax, cells, look)
+    if not views:
+        note(ax, look.t("grid_empty"), look)
+    return ax
+
+
+# ---- bands ---------------------------------------------------------------------------------
+BAND_METRICS = ("val_loss", "val_accuracy", "val_exact", "train_loss")
+
+
+def band_groups(views: list[RunView]) -> list[list[RunView]]:
+    """Runs grouped by config (the seed is not part of it), in order of first appearance."""
+    groups: dict[Seq2SeqConfig, list[RunView]] = {}
+    for view in views:
+        groups.setdefault(view.history.config, []).append(view)
+    return list(groups.values())
+
+
+def band_values(group: list[RunView], metric: str) -> tuple[list[int], np.ndarray]:
+    """(steps, values: runs x steps) over the steps every run of the group has reached."""
+    if metric == "train_loss":
+        count = min(v.history.steps for v in group)
+        rows = [centered_average(v.history.train_loss)[:count] for v in group]
+        return list(range(1, count + 1)), np.asarray(rows, dtype=float).reshape(len(group), count)
+    count = min(min(len(v.history.eval_steps), len(getattr(v.history, metric))) for v in group)
+    rows = [getattr(v.history, metric)[:count] for v in group]
+    return list(group[0].history.eval_steps[:count]), \
+        np.asarray(rows, dtype=float).reshape(len(group), count)
+
+
+def group_label(group: list[RunView]) -> str:
+    """A group's legend text: its first run's label without a run number ("#3 ")."""
+    label = group[0].label
+    return label.split(" ", 1)[1] if label.startswith("#") and " " in label else label
+
+
+def bands_lines(ax: Axes, views: list[RunView], metric: str, look: Look) -> list[Line2D]:
+    """For each group: the mean as a line with dots, the min-max range as a band."""
+    theme, handles = look.theme, []
+    for group in band_groups(views):
+        steps, values = band_values(group, metric)
+        if not steps:
+            continue
+        color = group[0].color
+        ax.fill_between(steps, values.min(axis=0), values.max(axis=0), color=color, alpha=0.22,
+                        linewidth=0)
+        marker = {} if metric == "train_loss" else {"marker": "o", "markersize": theme.marker_size}
+        handles.append(add_line(ax, steps, values.mean(axis=0), color=color,
+                                linewidth=theme.line_width, **marker,
+                                label=look.t("legend_band", label=group_label(group),
+                                             count=len(group))))
+    return handles
+
+
+def settle_bands(ax: Axes, views: list[RunView], metric: str, handles, look: Look,
+                 legend: bool = True) -> None:
+    if metric.endswith("loss"):
+        set_y_scale(ax, spans_decade(y for line in ax.lines for y in line.get_ydata()))
+        settle_y(ax)
+    else:
+        ax.set_ylim(0, 1.02)
+    if not handles:
+        note(ax, look.t("lab_press_train"), look)
+    elif legend:
+        # Five groups at most by name: more fill the panel.
+        ax.legend(handles=handles[:5], loc="best", prop=look.font(0.7), frameon=True,
+                  framealpha=0.8, edgecolor="none")
+
+
+def setup_bands(ax: Axes, look: Look, metric: str) -> None:
+    setup_step_axis(ax, look, f"axis_{metric}")
+    ax.set_title(look.t("bands_title"), fontdict=look.font(0.9))
+
+
+def draw_bands(ax: Axes, runs, *, metric: str = "val_loss", theme="notebook",
+               language: str | None = None) -> Axes:
+    """Runs of the same config (several seeds) as one line: the mean of ``metric``
+    (``val_loss`` by default, or ``val_accuracy``, ``val_exact``, ``train_loss``) with the
+    band from the lowest to the highest run; one colour per config.
+
+    Lessons: 01 (how much a seed changes a run), 04 and 08 (is a difference bigger than the
+    seeds' spread?)."""
+    if metric not in BAND_METRICS:
+        raise ValueError(f"metric must be one of {', '.join(BAND_METRICS)}, not {metric!r}")
+    look, views = look_for(theme, language), as_views(runs)
+    setup_bands(ax, look, metric)
+    handles = bands_lines(ax, views, metric, look)
+    set_step_limit(ax, views, 0.0)
+    settle_bands(ax, views, metric, handles, look)
+    return ax
+
+
+DRAWERS = {"loss": draw_loss, "accuracy": draw_accuracy, "learning_rate": draw_learning_rate,
+           "gradient_norm": draw_gradient_norm, "attention": draw_attention,
+           "range_test": draw_range_test, "grid": draw_grid, "bands": draw_bands}
+PANEL_NAMES = tuple(DRAWERS)
