@@ -158,7 +158,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "legend_band": {"en": "{label} ({count:plural=seed/seeds})", "ko": "{label} (시드 {count}개)"},
     "panel_unknown": {"en": "unknown panel '{name}'; panels: {choices}",
                       "ko": "알 수 없는 패널 '{name}'; 가능한 패널: {choices}"},
-    # --- diagnose.py: one message citing the evidence, and one next step, per kind ---------
+    # --- diagnose/: the verdict under the figure: a message citing the evidence, then a next
+    # step; a run in progress or stopped is introduced by a prefix and never claims an ending.
+    "diagnose_prefix_running": {"en": "So far ({where}): ", "ko": "지금까지 ({where}): "},
+    "diagnose_prefix_stopped": {"en": "Stopped by you at {where}; the part it ran shows: ",
+                                "ko": "{where}에서 직접 멈췄습니다; 실행된 부분을 보면: "},
+    "diagnose_where_of": {"en": "step {steps} of {planned}", "ko": "{planned} 스텝 중 {steps} 스텝"},
+    "diagnose_where": {"en": "step {steps}", "ko": "{steps} 스텝"},
     "diagnose_pending": {
         "en": "Too little evidence yet: {steps:plural=batch/batches} and "
         "{evaluations:plural=evaluation/evaluations} so far.",
@@ -169,48 +175,82 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "검증 평가가 최소 두 번 끝날 때까지 기다리세요.",
     },
     "diagnose_diverged": {
-        "en": "The run diverged at step {step}: the training loss rose to {last} from {start} "
+        "en": "The run diverged at step {step}: the training loss rose to {peak} from {start} "
         "at the start, worse than guessing, so training stopped.",
-        "ko": "{step} 스텝에서 발산했습니다: 학습 손실이 처음 {start}에서 {last}까지 올라 "
+        "ko": "{step} 스텝에서 발산했습니다: 학습 손실이 처음 {start}에서 {peak}까지 올라 "
         "무작위 추측보다 나빠졌기 때문에 학습을 멈췄습니다.",
     },
-    "diagnose_next_diverged": {
-        "en": "Try a learning rate 10x smaller ({smaller} instead of {lr}).",
-        "ko": "학습률을 10배 줄여 보세요 ({lr} 대신 {smaller}).",
+    "diagnose_ended_above_start": {
+        "en": "Diverged: the training loss ended at {end}, far above the {start} it started "
+        "from (it peaked at {peak}), worse than guessing.",
+        "ko": "발산했습니다: 학습 손실이 처음 {start}보다 훨씬 높은 {end}에서 끝났습니다 "
+        "(최고 {peak}); 무작위 추측보다 나쁩니다.",
+    },
+    "diagnose_rising": {
+        "en": "The training loss is above where it started: {recent} now, {start} at the start "
+        "(peak {peak} at step {peak_step}). If it keeps rising the run will be stopped as diverged.",
+        "ko": "학습 손실이 처음보다 높습니다: 지금 {recent}, 처음 {start} ({peak_step} 스텝에서 "
+        "최고 {peak}). 계속 오르면 발산으로 학습이 멈춥니다.",
+    },
+    "diagnose_not_learning": {
+        "en": "Not learning: in {steps:plural=step/steps} the training loss has not moved "
+        "({start} -> {end}) and neither has the validation loss ({first} -> {last}); the steps "
+        "are too small to change the model, so the learning rate, not the model, is the limit.",
+        "ko": "학습이 되지 않습니다: {steps} 스텝 동안 학습 손실이 그대로이고 ({start} -> {end}) "
+        "검증 손실도 그대로입니다 ({first} -> {last}); 보폭이 너무 작아 모델이 바뀌지 않으므로 "
+        "모델이 아니라 학습률이 한계입니다.",
     },
     "diagnose_too_slow": {
-        "en": "Learning too slowly: in {steps:plural=step/steps} the training loss fell only {progress}% "
-        "(from {start} to {end}), and it was still falling at the end, so the rate, not the "
-        "model, is the limit.",
+        "en": "Learning too slowly: in {steps:plural=step/steps} the training loss fell only "
+        "{progress}% (from {start} to {end}) and is still falling at the same pace, so the rate, "
+        "not the model, is the limit.",
         "ko": "학습이 너무 느립니다: {steps} 스텝 동안 학습 손실이 {progress}%만 줄었고 "
-        "({start}에서 {end}로), 끝까지 계속 줄고 있었으므로 모델이 아니라 학습률이 한계입니다.",
+        "({start}에서 {end}로) 같은 속도로 계속 줄고 있으므로 모델이 아니라 학습률이 한계입니다.",
     },
     "diagnose_still_learning": {
         "en": "Still learning when the run ended: the training loss fell {second}% in the second "
-        "half alone (from {middle} to {end}) and validation accuracy is {accuracy}% so far; the "
+        "half alone (from {middle} to {end}) and validation accuracy reached {accuracy}%; the "
         "curve had not levelled off, so the run was too short for this rate, not the model too weak.",
         "ko": "학습이 끝날 때도 아직 배우는 중이었습니다: 후반부에만 학습 손실이 {second}% 줄었고 "
-        "({middle}에서 {end}로) 검증 정확도는 지금까지 {accuracy}%입니다; 곡선이 아직 평평해지지 않았으므로 "
+        "({middle}에서 {end}로) 검증 정확도는 {accuracy}%입니다; 곡선이 아직 평평해지지 않았으므로 "
         "모델이 약한 것이 아니라 이 학습률에 비해 학습이 짧았습니다.",
     },
-    "diagnose_next_too_slow": {
-        "en": "Try a learning rate 10x larger ({larger} instead of {lr}), or train for more epochs.",
-        "ko": "학습률을 10배 키우거나 ({lr} 대신 {larger}) 더 많은 에폭 동안 학습해 보세요.",
+    "diagnose_learning": {
+        "en": "Still learning: the training loss fell from {start} to {end} and is still falling "
+        "({late}% in the last quarter); validation accuracy {accuracy}%.",
+        "ko": "아직 배우는 중입니다: 학습 손실이 {start}에서 {end}로 줄었고 계속 줄고 있습니다 "
+        "(마지막 4분의 1 동안 {late}%); 검증 정확도 {accuracy}%.",
+    },
+    "diagnose_early": {
+        "en": "The training loss fell from {start} to {end} and validation accuracy is "
+        "{accuracy}%; too early to tell where it will level off.",
+        "ko": "학습 손실이 {start}에서 {end}로 줄었고 검증 정확도는 {accuracy}%입니다; 어디서 "
+        "평평해질지 말하기에는 아직 이릅니다.",
+    },
+    "diagnose_stalled": {
+        "en": "Stalled: the training loss went flat at {end} (from {start}; it changed {late}% in "
+        "the last quarter, peaking at {peak} on the way) with only {accuracy}% validation "
+        "accuracy. It is not bouncing, it is stuck: at {lr} each step is too large to settle "
+        "into a better solution.",
+        "ko": "정체되었습니다: 학습 손실이 {end}에서 평평해졌고 (처음 {start}; 마지막 4분의 1 동안 "
+        "{late}% 변화, 도중에 최고 {peak}) 검증 정확도는 {accuracy}%뿐입니다. 튀는 것이 아니라 "
+        "멈춰 있습니다: {lr}에서는 한 걸음이 너무 커서 더 나은 해에 자리 잡지 못합니다.",
     },
     "diagnose_oscillating": {
-        "en": "Oscillating: the training loss stopped falling in the second half (it ended at "
-        "{end}), jumping by {jump}% from batch to batch, and the validation loss went up in "
-        "{rises} of its last {changes:plural=evaluation/evaluations}, bouncing instead of settling; "
-        "validation accuracy is only {accuracy}%.",
-        "ko": "진동하고 있습니다: 후반부에 학습 손실이 더 줄지 않았고 ({end}에서 끝남) 배치마다 "
-        "{jump}%씩 튀었으며, 검증 손실은 최근 {changes}번의 평가 중 {rises}번 올라가며 자리를 잡지 못하고 튀었습니다; "
+        "en": "Oscillating: the training loss stopped falling (it ended at {end}), and the "
+        "validation loss went up in {rises} of its last {changes:plural=evaluation/evaluations}, "
+        "by up to {bounce}%, bouncing instead of settling; validation accuracy is only {accuracy}%.",
+        "ko": "진동하고 있습니다: 학습 손실이 더 줄지 않았고 ({end}에서 끝남) 검증 손실은 최근 "
+        "{changes}번의 평가 중 {rises}번, 최대 {bounce}% 올라가며 자리를 잡지 못하고 튀었습니다; "
         "검증 정확도는 {accuracy}%뿐입니다.",
     },
-    "diagnose_next_oscillating": {
-        "en": "The steps overshoot: try a learning rate 10x smaller ({smaller} instead of {lr}), "
-        "or a schedule that lowers it (lr_scheduler_type=cosine).",
-        "ko": "보폭이 너무 커서 지나칩니다: 학습률을 10배 줄이거나 ({lr} 대신 {smaller}) 학습률을 "
-        "낮춰 가는 스케줄(lr_scheduler_type=cosine)을 써 보세요.",
+    "diagnose_unstable": {
+        "en": "Unstable: at step {spike_step} the training loss jumped to {spike_peak}, "
+        "{ratio}x its level just before ({level}), then came back to {end}; validation accuracy "
+        "is {accuracy}%, but steps this large can knock a trained model off course.",
+        "ko": "불안정합니다: {spike_step} 스텝에서 학습 손실이 직전 수준({level})의 {ratio}배인 "
+        "{spike_peak}까지 튀었다가 {end}로 돌아왔습니다; 검증 정확도는 {accuracy}%이지만 이렇게 "
+        "큰 걸음은 학습된 모델을 흐트러뜨릴 수 있습니다.",
     },
     "diagnose_overfitting": {
         "en": "Overfitting: the validation loss has risen for {since:plural=evaluation/evaluations} since step "
@@ -220,12 +260,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "({best}에서 {last}로) 학습 손실은 계속 줄었습니다 ({train_best}에서 {train_last}로): "
         "모델이 학습 데이터를 외우고 있습니다.",
     },
-    "diagnose_next_overfitting": {
-        "en": "Keep the model of step {best_step} with early stopping "
-        "(early_stopping_patience=3), or use more training data, dropout or a smaller model.",
-        "ko": "조기 종료(early_stopping_patience=3)로 {best_step} 스텝의 모델을 쓰거나, 학습 "
-        "데이터를 늘리거나, 드롭아웃 또는 더 작은 모델을 써 보세요.",
-    },
     "diagnose_underfitting": {
         "en": "Underfitting: the training loss has levelled off at {end} (from {start}) and the "
         "validation loss is about the same ({last}), with only {accuracy}% validation accuracy: "
@@ -233,22 +267,146 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "과소적합입니다: 학습 손실이 {end}에서 (처음 {start}) 더 줄지 않고 검증 손실도 비슷하며 "
         "({last}) 검증 정확도는 {accuracy}%뿐입니다: 모델이 과제를 배우기에 너무 약합니다.",
     },
-    "diagnose_next_underfitting": {
-        "en": "Give the model more capacity: rnn_num_hidden={bigger} instead of {hidden}, "
-        "attention, or more layers.",
-        "ko": "모델의 용량을 늘려 보세요: rnn_num_hidden을 {hidden} 대신 {bigger}로, 어텐션을 "
-        "켜거나 층을 더 쌓으세요.",
-    },
     "diagnose_good": {
         "en": "Training went well: {accuracy}% validation token accuracy, with the best "
         "validation loss {best} at step {best_step} and no sign of overfitting.",
         "ko": "학습이 잘 되었습니다: 검증 토큰 정확도 {accuracy}%, {best_step} 스텝에서 최고 "
         "검증 손실 {best}, 과적합의 징후는 없습니다.",
     },
+    "diagnose_good_so_far": {
+        "en": "Learning well: {accuracy}% validation token accuracy, best validation loss {best} "
+        "at step {best_step}, no sign of overfitting yet.",
+        "ko": "잘 배우고 있습니다: 검증 토큰 정확도 {accuracy}%, {best_step} 스텝에서 최고 검증 "
+        "손실 {best}, 아직 과적합의 징후는 없습니다.",
+    },
+    "diagnose_next_diverged": {
+        "en": "Try a learning rate 10x smaller ({smaller} instead of {lr}).",
+        "ko": "학습률을 10배 줄여 보세요 ({lr} 대신 {smaller}).",
+    },
+    "diagnose_next_rising": {
+        "en": "Watch the next steps; if it diverges, try a learning rate 10x smaller ({smaller}).",
+        "ko": "다음 스텝들을 지켜보세요; 발산하면 학습률을 10배 줄여 보세요 ({smaller}).",
+    },
+    "diagnose_next_not_learning": {
+        "en": "Try a learning rate at least 100x larger ({much_larger} instead of {lr}): one "
+        "decade will not move a loss that did not move at all.",
+        "ko": "학습률을 최소 100배 키워 보세요 ({lr} 대신 {much_larger}): 전혀 움직이지 않은 "
+        "손실은 10배로는 부족합니다.",
+    },
+    "diagnose_next_too_slow": {
+        "en": "Try a learning rate 10x larger ({larger} instead of {lr}), or train for more epochs.",
+        "ko": "학습률을 10배 키우거나 ({lr} 대신 {larger}) 더 많은 에폭 동안 학습해 보세요.",
+    },
+    "diagnose_next_still_learning": {
+        "en": "Train for more epochs (max_num_epochs={epochs}), or try a larger learning rate "
+        "({larger} instead of {lr}).",
+        "ko": "더 많은 에폭 동안 학습하거나 (max_num_epochs={epochs}) 더 큰 학습률을 써 보세요 "
+        "({lr} 대신 {larger}).",
+    },
+    "diagnose_next_still_learning_top": {
+        "en": "Train for more epochs (max_num_epochs={epochs}): {lr} is already near the top of "
+        "the range where {optimizer} learns this task steadily.",
+        "ko": "더 많은 에폭 동안 학습하세요 (max_num_epochs={epochs}): {lr}은 이미 {optimizer}가 "
+        "이 과제를 안정적으로 배우는 범위의 위쪽 끝에 가깝습니다.",
+    },
+    "diagnose_next_learning": {
+        "en": "Let it run: the curve has not levelled off yet.",
+        "ko": "계속 두세요: 곡선이 아직 평평해지지 않았습니다.",
+    },
+    "diagnose_next_learning_stopped": {
+        "en": "Run it to the end to see where the curve levels off.",
+        "ko": "곡선이 어디서 평평해지는지 보려면 끝까지 학습하세요.",
+    },
+    "diagnose_next_stalled": {
+        "en": "Try a learning rate 10x smaller ({smaller} instead of {lr}).",
+        "ko": "학습률을 10배 줄여 보세요 ({lr} 대신 {smaller}).",
+    },
+    "diagnose_next_oscillating": {
+        "en": "The steps overshoot: try a learning rate 10x smaller ({smaller} instead of {lr}), "
+        "or a schedule that lowers it (lr_scheduler_type=cosine).",
+        "ko": "보폭이 너무 커서 지나칩니다: 학습률을 10배 줄이거나 ({lr} 대신 {smaller}) 학습률을 "
+        "낮춰 가는 스케줄(lr_scheduler_type=cosine)을 써 보세요.",
+    },
+    "diagnose_next_unstable": {
+        "en": "Make the late steps smaller: a schedule that lowers the rate "
+        "(lr_scheduler_type=cosine), or a smaller rate ({smaller} instead of {lr}).",
+        "ko": "후반의 걸음을 줄이세요: 학습률을 낮춰 가는 스케줄(lr_scheduler_type=cosine)이나 "
+        "더 작은 학습률({lr} 대신 {smaller})을 써 보세요.",
+    },
+    "diagnose_next_overfitting": {
+        "en": "Keep the model of step {best_step} with early stopping "
+        "(early_stopping_patience=3), or use more training data, dropout or a smaller model.",
+        "ko": "조기 종료(early_stopping_patience=3)로 {best_step} 스텝의 모델을 쓰거나, 학습 "
+        "데이터를 늘리거나, 드롭아웃 또는 더 작은 모델을 써 보세요.",
+    },
+    "diagnose_next_underfitting": {
+        "en": "Give the model more capacity: rnn_num_hidden={bigger} instead of {hidden}, "
+        "attention, or more layers.",
+        "ko": "모델의 용량을 늘려 보세요: rnn_num_hidden을 {hidden} 대신 {bigger}로, 어텐션을 "
+        "켜거나 층을 더 쌓으세요.",
+    },
     "diagnose_next_good": {
         "en": "Nothing to fix: try a harder task, or see how few steps still reach this.",
         "ko": "고칠 것이 없습니다: 더 어려운 과제를 해 보거나, 몇 스텝까지 줄여도 되는지 보세요.",
     },
+    "diagnose_next_good_so_far": {
+        "en": "Nothing to fix so far: let it finish.",
+        "ko": "지금까지는 고칠 것이 없습니다: 끝까지 지켜보세요.",
+    },
+    # Advice from the other runs on the same figure (ghosts in the Lab, members in Compare).
+    "diagnose_next_seen_good": {
+        "en": "{good} learned on this figure ({good_accuracy}% validation accuracy): try {good} "
+        "instead of {lr}.",
+        "ko": "이 그림에서 {good}은 잘 배웠습니다 (검증 정확도 {good_accuracy}%): {lr} 대신 {good}을 "
+        "써 보세요.",
+    },
+    "diagnose_next_larger_blocked": {
+        "en": "{failed} {outcome} on this figure, so {lr} is near the top of the good range: "
+        "train for more epochs instead (max_num_epochs={epochs}).",
+        "ko": "이 그림에서 {failed}은 {outcome}, {lr}은 좋은 범위의 위쪽 끝에 가깝습니다: 대신 더 "
+        "많은 에폭 동안 학습하세요 (max_num_epochs={epochs}).",
+    },
+    "diagnose_next_smaller_past_failed": {
+        "en": "{failed} {outcome} on this figure too: try {suggest} instead of {lr}.",
+        "ko": "이 그림에서 {failed}도 {outcome}: {lr} 대신 {suggest}을 써 보세요.",
+    },
+    "diagnose_next_between": {
+        "en": "{failed} {outcome} on this figure: try a rate in between, {suggest} instead of {lr}.",
+        "ko": "이 그림에서 {failed}은 {outcome}: 그 사이의 학습률, {lr} 대신 {suggest}을 써 보세요.",
+    },
+    "diagnose_outcome_diverged": {"en": "diverged", "ko": "발산했으므로"},
+    "diagnose_outcome_stalled": {"en": "stalled", "ko": "정체되었으므로"},
+    "diagnose_outcome_oscillating": {"en": "oscillated", "ko": "진동했으므로"},
+    "diagnose_outcome_unstable": {"en": "was unstable", "ko": "불안정했으므로"},
+    "diagnose_outcome_too_slow": {"en": "was too slow", "ko": "너무 느렸으므로"},
+    "diagnose_outcome_not_learning": {"en": "did not learn", "ko": "배우지 못했으므로"},
+    # Several seeds of one setting (diagnose_seeds).
+    "diagnose_seeds_agree": {
+        "en": "All {count} seeds agree ({low}-{high}% validation accuracy). Seed {seed}: ",
+        "ko": "시드 {count}개가 모두 같은 판정입니다 (검증 정확도 {low}-{high}%). 시드 {seed}: ",
+    },
+    "diagnose_seeds_mixed": {
+        "en": "The {count} seeds disagree ({verdicts}): validation accuracy ranges from {low}% to "
+        "{high}%, a seed-to-seed spread as large as the difference being judged, so one seed's "
+        "verdict is noise here.",
+        "ko": "시드 {count}개의 판정이 엇갈립니다 ({verdicts}): 검증 정확도가 {low}%에서 {high}%까지로, "
+        "시드 사이의 차이가 판단하려는 차이만큼 크므로 시드 하나의 판정은 잡음입니다.",
+    },
+    "diagnose_next_seeds_mixed": {
+        "en": "Judge this setting by all its seeds. {advice}",
+        "ko": "이 설정은 모든 시드를 함께 보고 판단하세요. {advice}",
+    },
+    "diagnose_kind_pending": {"en": "too early", "ko": "판단 전"},
+    "diagnose_kind_diverged": {"en": "diverged", "ko": "발산"},
+    "diagnose_kind_not_learning": {"en": "not learning", "ko": "학습 안 됨"},
+    "diagnose_kind_too_slow": {"en": "too slow", "ko": "너무 느림"},
+    "diagnose_kind_learning": {"en": "still learning", "ko": "학습 중"},
+    "diagnose_kind_stalled": {"en": "stalled", "ko": "정체"},
+    "diagnose_kind_oscillating": {"en": "oscillating", "ko": "진동"},
+    "diagnose_kind_unstable": {"en": "unstable", "ko": "불안정"},
+    "diagnose_kind_overfitting": {"en": "overfitting", "ko": "과적합"},
+    "diagnose_kind_underfitting": {"en": "underfitting", "ko": "과소적합"},
+    "diagnose_kind_good": {"en": "good", "ko": "좋음"},
     # --- live widgets (widgets/) -------------
     "legend_train_smoothed": {"en": "training loss (smoothed)", "ko": "학습 손실 (평활)"},
     "lab_press_train": {"en": "Press Train to start a run", "ko": "학습 버튼을 눌러 시작하세요"},

@@ -50,10 +50,11 @@ _PRESETS: dict[str, tuple[dict, str, dict, str]] = {
                           "reverse", {"train_size": 640, "val_size": 200},
                           "at 1e-4 the loss falls ~3% in 80 steps and is still falling at the "
                           "end, at the same pace: the rate, not the model, holds it back"),
-    "diagnose_oscillating": ({"learning_rate": 0.1}, "reverse", {},
-                             "Adam at 0.1 stalls near loss 2: the training loss stops falling "
-                             "after ~80 steps and the validation loss rises in 3-4 of 8 "
-                             "evaluations; it never blows up, so it is not flagged diverged"),
+    "diagnose_stalled": ({"learning_rate": 0.1}, "reverse", {},
+                         "Adam at 0.1 stalls near loss 2: after a jump to ~5 in its first "
+                         "steps the training loss goes flat; its validation loss moves by "
+                         "3-12%, no bounce a learner sees; it never blows up, so it is not "
+                         "flagged diverged"),
     "diagnose_overfitting": ({"rnn_num_hidden": 128, "rnn_attention_type": "none",
                               "learning_rate": 0.01, "batch_size": 32, "max_num_epochs": 20,
                               "checkpoint_frequency_num_batches": 20},

@@ -1,63 +1,113 @@
-"""diagnose(): each verdict on real runs built to show it (the ``diagnose_*`` presets, three
-seeds each), and edge cases on hand-made Histories."""
+"""diagnose(): the labelled battery of real runs (``seq2seq_lab/diagnose/cases.py``: whole
+runs, runs in progress, runs stopped, seeds, beside the other runs of their figure), then edge
+cases on hand-made Histories."""
 import math
 
 import pytest
+import torch
 
-from seq2seq_lab import Diagnosis, History, Seq2SeqConfig, compare, diagnose, preset
-from seq2seq_lab.diagnose import KINDS
-from seq2seq_lab.presets import LESSON_01_COMPARE_RATES
-
-
-@pytest.mark.parametrize("kind", ["good", "diverged", "too_slow", "oscillating", "overfitting",
-                                  "underfitting"])
-def test_real_runs_get_the_verdict_they_were_built_for(kind):
-    setting = preset(f"diagnose_{kind}", fast=False)
-    # compare() trains the three seeds as one batched model (each equals a lone train()).
-    histories = compare(setting.config, {"seed": [0, 1, 2]}, task=setting.task,
-                        task_options=setting.task_options)
-    for history in histories:
-        verdict = diagnose(history, "en")
-        assert verdict.kind == kind, (history.label, verdict.message, verdict.evidence)
-        assert verdict.next_step and verdict.message
-        korean = diagnose(history, "ko")
-        assert korean.kind == kind and korean.message != verdict.message
-        e = verdict.evidence
-        # The message cites the evidence it was read from.
-        if kind == "overfitting":
-            assert f"since step {e['best_step']}" in verdict.message
-            assert f"for {e['evaluations_since_best']} evaluations" in verdict.message
-        elif kind == "diverged":
-            assert f"at step {history.diverged_step}" in verdict.message
-            assert "10x smaller" in verdict.next_step
-        elif kind == "too_slow":
-            assert f"only {100 * e['progress']:.0f}%" in verdict.message
-            assert "10x larger" in verdict.next_step
-        elif kind == "oscillating":
-            assert f"went up in {e['val_rises']} of its last {e['val_changes']}" in verdict.message
-            assert f"jumping by {100 * e['batch_to_batch_change']:.0f}%" in verdict.message
-        elif kind == "underfitting":
-            assert "rnn_num_hidden=16 instead of 4" in verdict.next_step
-        else:
-            assert f"{100 * e['final_val_accuracy']:.0f}%" in verdict.message
+from seq2seq_lab import Diagnosis, History, Seq2SeqConfig, diagnose
+from seq2seq_lab.config import format_value
+from seq2seq_lab.diagnose import KINDS, diagnose_seeds
+from seq2seq_lab.diagnose.cases import CASES, GROUPS, history_at, train_group, verdict_of
+from seq2seq_lab.diagnose.rules import TOO_LARGE, TOO_SMALL
 
 
-def test_a_run_still_learning_fast_at_the_end_is_not_called_underfitting():
-    """Lesson 01's Compare cell: 0.001 is still falling steeply after 160 steps (87-96%
-    accuracy).  "The model is too weak" would send the learner the wrong way."""
-    setting = preset("default", fast=False)   # the preset of lesson 01's Compare cell
-    config = setting.config.replace(learning_rate=LESSON_01_COMPARE_RATES[1])   # 0.001
-    histories = compare(config, {"seed": [0, 1, 2]}, task=setting.task,
-                        task_options=setting.task_options)
-    for history in histories:
-        verdict = diagnose(history, "en")
-        assert verdict.kind in ("good", "too_slow"), (history.label, verdict.message)
-        if verdict.kind == "too_slow":
-            second = 100 * verdict.evidence["second_half_progress"]
-            assert f"fell {second:.0f}% in the second half" in verdict.message
-            assert "train for more epochs" in verdict.next_step
+@pytest.fixture(scope="module")
+def runs():
+    """Each group trained once, on first use (training runs at 1 torch thread: repeatable)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    trained = {}
+
+    def get(name):
+        if name not in trained:
+            trained[name] = train_group(name)
+        return trained[name]
+    yield get
+    torch.set_num_threads(threads)
 
 
+def test_the_battery_is_large_and_covers_the_kinds():
+    assert len(CASES) >= 30
+    expected = {kind for case in CASES for kind in case.expect}
+    assert {"diverged", "not_learning", "too_slow", "learning", "stalled", "unstable",
+            "overfitting", "underfitting", "good", "mixed"} <= expected
+    assert len({case.name for case in CASES}) == len(CASES)
+    assert all(case.group in GROUPS for case in CASES)
+    assert {GROUPS[c.group].task for c in CASES} >= {"reverse", "copy", "sort"}
+    assert any(c.stopped for c in CASES) and any(c.in_progress for c in CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_battery_case(case, runs):
+    histories = runs(case.group)
+    verdict = verdict_of(case, histories, "en")
+    shown = f"{case.name}: {verdict.kind}: {verdict}"
+    assert verdict.kind in case.expect, shown
+    assert verdict.kind not in case.wrong
+    assert verdict.message and verdict.next_step
+    for phrase in case.says:
+        assert phrase in str(verdict), (phrase, shown)
+    for phrase in case.never_says:
+        assert phrase not in str(verdict), (phrase, shown)
+    # Korean: the same kind, other words.
+    korean = verdict_of(case, histories, "ko")
+    assert korean.kind == verdict.kind and korean.message != verdict.message
+    # A run in progress never claims an ending; a stopped one says so first.
+    if case.in_progress:
+        assert "So far (step" in verdict.message and "지금까지" in korean.message
+        for ending in ("went well", "training stopped", "when the run ended"):
+            assert ending not in verdict.message, shown
+    if case.stopped:
+        assert f"Stopped by you at step {case.at} of " in verdict.message
+    # Never suggest a rate that a visible run of the same setting showed to fail.
+    if case.with_others and len(case.labels) == 1:
+        judged = next(h for h in histories if h.label in case.labels)
+        for other in histories:
+            if other.label in case.labels or other.config.replace(
+                    learning_rate=judged.config.learning_rate) != judged.config:
+                continue
+            seen = other if case.at is None else history_at(other, case.at, case.stopped)
+            other_kind = diagnose(seen, "en", in_progress=case.in_progress).kind
+            if other_kind in TOO_SMALL or (other_kind in TOO_LARGE and other_kind != "unstable"):
+                rate = format_value(other.config.learning_rate)
+                assert f"try {rate} " not in verdict.next_step, (rate, other_kind, shown)
+                assert f"({rate} instead" not in verdict.next_step, (rate, other_kind, shown)
+
+
+def test_evidence_is_cited(runs):
+    """The numbers in a message are the evidence's numbers."""
+    histories = runs("lesson01_rates")
+    stalled = next(h for h in histories if h.label == "learning_rate=0.1")
+    verdict = diagnose(stalled, "en")
+    e = verdict.evidence
+    assert f"went flat at {format_value(e['final_train_loss'])}" in verdict.message
+    assert f"{100 * e['final_val_accuracy']:.0f}% validation accuracy" in verdict.message
+    seeds = [h for h in runs("lesson01_seeds")]
+    mixed = diagnose(seeds, "en")          # a list: the seeds verdict
+    accuracies = [h.val_accuracy[-1] for h in seeds]
+    assert mixed.kind == "mixed"
+    assert f"from {100 * min(accuracies):.0f}% to {100 * max(accuracies):.0f}%" in mixed.message
+    assert mixed.evidence["kinds"] == [diagnose(h, "en").kind for h in seeds]
+
+
+def test_in_progress_verdicts_along_a_run(runs):
+    """Every 8 steps of lesson 01's runs, as the live widget sees them: "so far", never an
+    ending, never diverged before the monitor stopped the run."""
+    for history in runs("lesson01_rates"):
+        for steps in range(8, history.steps, 8):
+            partial = history_at(history, steps)
+            verdict = diagnose(partial, "en", in_progress=True)
+            assert verdict.kind in KINDS
+            if verdict.kind != "pending":
+                assert verdict.message.startswith(f"So far (step {steps} of 160)")
+            assert "went well" not in verdict.message and "training stopped" not in verdict.message
+            assert verdict.kind not in ("diverged", "underfitting", "oscillating"), (
+                history.label, steps, str(verdict))
+
+
+# ---- hand-made Histories -------------------------------------------------------------------
 def test_empty_and_partial_histories_are_pending_and_never_raise():
     config = Seq2SeqConfig()
     empty = diagnose(History(config=config))
@@ -66,12 +116,14 @@ def test_empty_and_partial_histories_are_pending_and_never_raise():
     one_eval = History(config=config, train_loss=[2.6, 2.5, 2.4], lrs=[3e-3] * 3, eval_steps=[3],
                        val_loss=[2.4], val_accuracy=[0.1], val_exact=[0.0])
     assert diagnose(one_eval).kind == "pending"
+    assert diagnose(one_eval, in_progress=True, planned_steps=160).kind == "pending"
     batches_only = History(config=config, train_loss=[2.6], lrs=[3e-3])
     assert diagnose(batches_only).kind == "pending"
     # Lists of unequal length (a History caught between a batch and its evaluation).
     racing = History(config=config, train_loss=[2.6, 2.4, 2.3, 2.2], lrs=[3e-3] * 4,
                      eval_steps=[2, 4], val_loss=[2.5], val_accuracy=[])
     assert diagnose(racing).kind in KINDS
+    assert diagnose_seeds([]).kind == "pending"
 
 
 def test_hand_made_divergence_and_nan():
@@ -82,6 +134,11 @@ def test_hand_made_divergence_and_nan():
     assert verdict.kind == "diverged" and "step 4" in verdict.message and "0.05" in verdict.next_step
     nan = History(config=config, train_loss=[2.6, 2.5, math.nan], lrs=[0.5] * 3)
     assert diagnose(nan).kind == "diverged"
+    # Not flagged, still training: the curve is above its start, the run goes on.
+    rising = History(config=config, train_loss=[2.6, 5.0, 6.0, 7.0], lrs=[0.5] * 4)
+    verdict = diagnose(rising, "en", in_progress=True, planned_steps=160)
+    assert verdict.kind == "unstable" and "training stopped" not in verdict.message
+    assert verdict.message.startswith("So far (step 4 of 160)")
 
 
 def test_hand_made_overfitting_cites_its_numbers():
@@ -95,3 +152,19 @@ def test_hand_made_overfitting_cites_its_numbers():
     assert "risen for 4 evaluations since step 20" in verdict.message
     assert "from 1.5 to 2.3" in verdict.message
     assert verdict.evidence["best_step"] == 20
+
+
+def test_hand_made_bouncing_is_oscillating_and_a_flat_line_is_not():
+    """Oscillating needs a bounce a learner sees: the validation loss up by 25%+ twice."""
+    config = Seq2SeqConfig(learning_rate=0.02, checkpoint_frequency_num_batches=10)
+    train_loss = [2.6] + [0.3 + 0.1 * (i % 2) for i in range(79)]   # flat, learned a lot
+    bouncing = History(config=config, train_loss=train_loss, lrs=[0.02] * 80,
+                       eval_steps=list(range(10, 90, 10)),
+                       val_loss=[1.0, 0.4, 0.6, 0.35, 0.55, 0.3, 0.5, 0.36],
+                       val_accuracy=[0.5, 0.8, 0.7, 0.85, 0.75, 0.86, 0.77, 0.85])
+    assert diagnose(bouncing).kind == "oscillating"
+    flat = History(config=config, train_loss=train_loss, lrs=[0.02] * 80,
+                   eval_steps=list(range(10, 90, 10)),
+                   val_loss=[1.0, 0.4, 0.41, 0.4, 0.41, 0.4, 0.41, 0.4],
+                   val_accuracy=[0.5, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8])
+    assert diagnose(flat).kind != "oscillating"

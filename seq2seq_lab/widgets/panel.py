@@ -37,7 +37,8 @@ _PROJECTOR_CSS = ("<style>.s2s-projector .widget-label, .s2s-projector .widget-r
                   "line-height: 28px; height: auto}</style>")
 _DIAGNOSIS_COLORS = {"good": "#009E73", "diverged": "#D55E00", "overfitting": "#E69F00",
                      "oscillating": "#E69F00", "too_slow": "#0072B2", "underfitting": "#0072B2",
-                     "pending": "#999999"}
+                     "pending": "#999999", "stalled": "#E69F00", "unstable": "#E69F00",
+                     "not_learning": "#0072B2", "learning": "#0072B2", "mixed": "#999999"}
 # Widgets live until closed (ipywidgets keeps every one), so re-running a lesson cell would
 # pile up figures and idle threads; beyond this many, the oldest widget is closed.
 MAX_OPEN_PANELS = 12
@@ -351,7 +352,7 @@ class LivePanel:
                                        "warning" if history.stopped_by_user else "success")
         self.status.value = self._sized(html.escape(status))
         self.diagnosis.value = self._sized(self._diagnosis_html(
-            [v for v in views if v.role in ("current", "member")]))
+            [v for v in views if v.role in ("current", "member")], views, running is not None))
         if self.question is not None:
             self.question.render_tie()
 
@@ -375,13 +376,21 @@ class LivePanel:
                              f'<div style="font-size:{size};color:#555">{key}</div>')
         self.legend_labels = labels
 
-    def _diagnosis_html(self, views: list[RunView]) -> str:
+    def _diagnosis_html(self, views: list[RunView], shown: list[RunView] = (),
+                        training: bool = False) -> str:
+        """A verdict per judged run: "so far" while it trains, its advice checked against the
+        other runs on the figure (``shown``: ghosts in the Lab, the other members in Compare)."""
         if not views:
             return ""
         from ..diagnose import diagnose  # pure, no torch: imported when first needed
         lines = []
         for view in views:
-            verdict = diagnose(view.history, language=self.language)
+            history = view.history
+            ended = history.diverged or history.stopped_early or history.stopped_by_user
+            verdict = diagnose(history, language=self.language,
+                               planned_steps=view.planned_steps or None,
+                               in_progress=training and not ended,
+                               others=[other.history for other in shown if other is not view])
             color = _DIAGNOSIS_COLORS.get(verdict.kind, "#999999")
             prefix = f"<b>{html.escape(view.label)}</b>: " if len(views) > 1 else ""
             lines.append(
