@@ -8,6 +8,8 @@
   of the internet).
 - Code cells are hidden (Voila's ``strip_sources``); cells tagged ``test-only`` (checks for
   nbval and the tests, not for learners) are removed before the app runs.
+- A page closed or reloaded ends its kernel, and so the kernel's compare workers (Voila's
+  unload beacon, and kernel culling for pages that never sent it: ``CULL_IDLE_SECONDS``).
 - ``SEQ2SEQ_LAB_THEME=projector`` tells every ``Lab`` in the lesson to draw large figures and
   fonts for a wall (seq2seq_lab/widgets/lab.py reads it when a Lab is built without a theme).
 """
@@ -23,6 +25,16 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 TEST_ONLY_TAG = "test-only"
 OFFLINE_TEMPLATE = "seq2seq-offline"
+# Every page load starts a kernel, and a kernel whose lesson built a Compare also holds its
+# worker processes (~330 MB each, see seq2seq_lab/parallel/pool.py): a classroom reloading
+# pages ran out of memory.  Voila's page asks the server to end its kernel when it unloads (a
+# beacon), but a beacon is lost when a tab crashes or a laptop sleeps, so the server also
+# culls: every CULL_INTERVAL seconds it ends the kernels that no page is connected to
+# (cull_connected=False leaves open pages alone, however long a learner reads) and that have
+# been quiet for CULL_IDLE_SECONDS.  The workers end with their kernel: they read their stdin
+# until the kernel's end closes it.
+CULL_IDLE_SECONDS = 120
+CULL_INTERVAL = 30
 # The Lab draws its figure large in projector mode; this makes the words around it (prose,
 # slider labels, buttons, status, diagnosis) readable from the back of a classroom too.
 PROJECTOR_CSS = """
@@ -87,8 +99,18 @@ def voila_command(notebook: Path, extra: list[str]) -> list[str]:
         # preprocessors to its copy of the notebook before executing it).
         "--TagRemovePreprocessor.enabled=True",
         f"--TagRemovePreprocessor.remove_cell_tags={TEST_ONLY_TAG}",
+        *_unless_given([f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+                        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+                        "--MappingKernelManager.cull_connected=False"], extra),
         *extra,
     ]
+
+
+def _unless_given(defaults: list[str], extra: list[str]) -> list[str]:
+    """``defaults`` without the options that ``extra`` sets itself: traitlets refuses an option
+    given twice ("only accepts one value"), and the extra flag is the one meant."""
+    given = {flag.split("=", 1)[0] for flag in extra}
+    return [flag for flag in defaults if flag.split("=", 1)[0] not in given]
 
 
 def main(argv: list[str]) -> None:
