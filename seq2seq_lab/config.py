@@ -224,6 +224,13 @@ class Seq2SeqConfig:
         2.34, kind=ARCHITECTURE, low=1e-4, high=10.0,
         en="Scale of the initial weights (xavier magnitude, or the uniform bound).",
         ko="초기 가중치의 크기 (xavier 배율, 또는 uniform 경계).")
+    lstm_forget_bias: float = hp(
+        0.0, kind=ARCHITECTURE, low=0.0, high=5.0, sagemaker=None,
+        why="ours, not SageMaker's: every bias starts at 0 here, the forget gate's too, so a "
+            "new LSTM forgets half its cell at each step; Gers et al. 2000 and Jozefowicz et "
+            "al. 2015 start it at 1 so that the cell remembers by default (lesson 07)",
+        en="LSTM only: the forget gate's starting bias; 1 makes the cell keep its memory at first.",
+        ko="LSTM 전용: 망각 게이트의 초기 편향; 1이면 셀이 처음부터 기억을 유지합니다.")
     max_seq_len_source: int = hp(
         100, kind=ARCHITECTURE, low=1, high=10000,
         en="Longer source sequences are cut to this many tokens.",

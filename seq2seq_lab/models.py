@@ -190,7 +190,8 @@ def initialise(model: nn.Module, config: Seq2SeqConfig) -> None:
     ``xavier`` follows MXNet's Xavier(magnitude=weight_init_scale, factor "avg"), which
     SageMaker uses: uniform in +-sqrt(scale / ((fan_in + fan_out) / 2)); the classic Glorot
     bound is scale 3.  ``uniform`` draws from +-weight_init_scale, so 2.34 there is huge:
-    lesson 08 shows what that does.
+    lesson 08 shows what that does.  ``lstm_forget_bias`` then sets the LSTM forget gates'
+    bias (lesson 07).
     """
     for name, parameter in model.named_parameters():
         if parameter.dim() < 2:
@@ -202,6 +203,16 @@ def initialise(model: nn.Module, config: Seq2SeqConfig) -> None:
         else:
             bound = config.weight_init_scale
         nn.init.uniform_(parameter, -bound, bound)
+    if config.rnn_cell_type == "lstm" and config.lstm_forget_bias:
+        # PyTorch orders an LSTM's gates i, f, g, o, and adds two bias vectors (bias_ih and
+        # bias_hh); the whole value goes into the first, so the gate's bias is the config's.
+        for module in model.modules():
+            if isinstance(module, nn.LSTM):
+                hidden = module.hidden_size
+                for name, parameter in module.named_parameters():
+                    if name.startswith("bias_ih"):
+                        with torch.no_grad():
+                            parameter[hidden:2 * hidden] = config.lstm_forget_bias
 
 
 def build_model(config: Seq2SeqConfig, source_vocab_size: int, target_vocab_size: int) -> Seq2Seq:
