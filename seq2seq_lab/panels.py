@@ -460,35 +460,55 @@ def gradient_norm_run(ax: Axes, view: RunView, look: Look) -> None:
     add_line(ax, steps, centered_average(norms), color=view.color, alpha=alpha, linewidth=width)
 
 
-def settle_gradient_norm(ax: Axes, views: list[RunView], look: Look, legend: bool = True) -> None:
-    """Log y (norms span decades when a run blows up); the ``clip_gradient`` threshold as a
-    dotted line; the share of clipped batches of each run in full colour in a legend."""
-    thresholds = sorted({v.history.config.clip_gradient for v in views
-                         if v.history.config.clip_gradient > 0})
-    handles = []
+def clip_thresholds(views: list[RunView]) -> tuple:
+    """The distinct ``clip_gradient`` values > 0 of the runs (clipping on)."""
+    return tuple(sorted({v.history.config.clip_gradient for v in views
+                         if v.history.config.clip_gradient > 0}))
+
+
+def threshold_lines(ax: Axes, thresholds: Sequence[float], look: Look,
+                    labelled: bool = False) -> list:
+    """Each threshold as a dotted grey line; ``labelled``: its name written on it, at the
+    left (the live figure's way: a legend cost more than the rest of the frame)."""
+    width = look.theme.line_width * 0.7
+    artists = []
     for threshold in thresholds:
-        ax.axhline(threshold, color=GREY, linestyle=":", linewidth=look.theme.line_width * 0.7)
-        handles.append(Line2D([], [], color=GREY, linestyle=":",
-                              linewidth=look.theme.line_width * 0.7,
-                              label=f"clip_gradient = {format_value(threshold)}"))
-    if not thresholds and views:
-        handles.append(Line2D([], [], color="none", label=look.t("legend_no_clipping")))
-    set_y_scale(ax, True)
-    settle_y(ax)
-    shown = [v for v in views if v.role in ("current", "member") and v.history.clipped]
-    # At most four runs by name: a Compare of eight filled half the panel with its legend.
-    for view in shown[:4]:
-        handles.append(Line2D([], [], color=view.color, linewidth=look.theme.line_width,
-                              label=look.t("legend_clipped",
-                                           percent=100 * view.history.clipped_fraction)))
+        artists.append(ax.axhline(threshold, color=GREY, linestyle=":", linewidth=width))
+        if labelled:
+            artists.append(ax.text(0.01, threshold, f" clip_gradient = {format_value(threshold)}",
+                                   transform=ax.get_yaxis_transform(), ha="left", va="bottom",
+                                   fontdict=look.font(0.75), color=GREY))
+    return artists
+
+
+def clipped_shares(views: list[RunView], look: Look) -> list[tuple[str, str]]:
+    """(text, colour) of the share of clipped batches of each run in full colour; at most
+    four by name: a Compare of eight filled half the panel."""
+    shown = [v for v in views if v.role in ("current", "member") and v.history.clipped
+             and v.history.config.clip_gradient > 0]
+    shares = [(look.t("legend_clipped", percent=100 * v.history.clipped_fraction), v.color)
+              for v in shown[:4]]
     if len(shown) > 4:
         fractions = [100 * v.history.clipped_fraction for v in shown]
-        handles.append(Line2D([], [], color=GREY, linewidth=look.theme.line_width,
-                              label=look.t("legend_clipped_range", low=min(fractions),
-                                           high=max(fractions))))
-    if legend and handles:
-        ax.legend(handles=handles, loc="upper right", prop=look.font(0.75), frameon=True,
-                  framealpha=0.8, edgecolor="none", handlelength=1.6)
+        shares.append((look.t("legend_clipped_range", low=min(fractions), high=max(fractions)),
+                       GREY))
+    return shares
+
+
+def clipped_notes(ax: Axes, views: list[RunView], look: Look) -> None:
+    """The shares as coloured lines of text in the top right corner (live frames)."""
+    height = look.theme.font_size * 0.75 * 1.35 / 72                         # inches a line
+    step = height / max(ax.get_position().height * ax.figure.get_figheight(), 0.5)
+    for row, (text, color) in enumerate(clipped_shares(views, look)):
+        ax.text(0.98, 0.97 - row * step, text, transform=ax.transAxes, ha="right", va="top",
+                fontdict=look.font(0.75), color=color)
+
+
+def settle_gradient_norm(ax: Axes) -> None:
+    """Log y: norms span decades when a run blows up, and a factor of 2 reads the same
+    anywhere on the axis."""
+    set_y_scale(ax, True)
+    settle_y(ax)
 
 
 def draw_gradient_norm(ax: Axes, runs, *, theme="notebook", language: str | None = None) -> Axes:
@@ -501,8 +521,20 @@ def draw_gradient_norm(ax: Axes, runs, *, theme="notebook", language: str | None
     setup_gradient_norm(ax, look)
     for view in views:
         gradient_norm_run(ax, view, look)
+    thresholds = clip_thresholds(views)
+    threshold_lines(ax, thresholds, look)
     set_step_limit(ax, views, 0.0)
-    settle_gradient_norm(ax, views, look)
+    settle_gradient_norm(ax)
+    width = look.theme.line_width
+    handles = [Line2D([], [], color=GREY, linestyle=":", linewidth=width * 0.7,
+                      label=f"clip_gradient = {format_value(threshold)}") for threshold in thresholds]
+    if not thresholds and views:
+        handles.append(Line2D([], [], color="none", label=look.t("legend_no_clipping")))
+    handles += [Line2D([], [], color=color, linewidth=width, label=text)
+                for text, color in clipped_shares(views, look)]
+    if handles:
+        ax.legend(handles=handles, loc="upper right", prop=look.font(0.75), frameon=True,
+                  framealpha=0.8, edgecolor="none", handlelength=1.6)
     return ax
 
 
@@ -608,20 +640,15 @@ def setup_range_test(ax: Axes, look: Look) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def range_test_lines(ax: Axes, result, views: list[RunView], look: Look) -> None:
-    """The sweep (raw losses faint, smoothed solid), the suggestion (a vermillion dashed line,
-    a dot on the curve, its value written), and each run's learning rate as a thin line in the
-    run's colour, so a learner sees where the runs sit on the curve."""
+def range_test_lines(ax: Axes, result, look: Look) -> None:
+    """The sweep (raw losses faint, smoothed solid) and the suggestion (a vermillion dashed
+    line, a dot on the curve, its value written)."""
     theme = look.theme
     lrs, losses, smoothed = list(result.lrs), _finite(result.losses), _finite(result.smoothed)
     add_line(ax, lrs, losses, color=PALETTE[0], alpha=0.3, linewidth=max(0.8, theme.line_width * 0.4),
              label=look.t("legend_range_raw"))
     add_line(ax, lrs, smoothed, color=PALETTE[0], linewidth=theme.line_width,
              label=look.t("legend_range_smoothed"))
-    for view in views:
-        alpha, _ = _fade(view, theme)
-        ax.axvline(view.history.config.learning_rate, color=view.color, alpha=alpha,
-                   linewidth=theme.line_width * 0.5, linestyle="-")
     rate = result.suggestion
     if rate is not None and math.isfinite(rate) and lrs:
         at = float(np.interp(math.log(rate), np.log(lrs), smoothed))
@@ -632,6 +659,15 @@ def range_test_lines(ax: Axes, result, views: list[RunView], look: Look) -> None
         ax.annotate(format_value(rate), (rate, at), xytext=(6, 10), textcoords="offset points",
                     fontsize=theme.font_size * 0.9, color=MARK, fontweight="bold",
                     fontfamily=list(look.fonts))
+
+
+def run_rates(ax: Axes, views: list[RunView], look: Look) -> None:
+    """Each run's learning rate as a thin line in the run's colour: where the runs sit on the
+    range test's curve."""
+    for view in views:
+        alpha, _ = _fade(view, look.theme)
+        ax.axvline(view.history.config.learning_rate, color=view.color, alpha=alpha,
+                   linewidth=look.theme.line_width * 0.5, linestyle="-")
 
 
 def settle_range_test(ax: Axes, result) -> None:
@@ -658,7 +694,8 @@ def draw_range_test(ax: Axes, result, runs=(), *, theme="notebook",
         ax.set_xlim(1e-5, 10)
         note(ax, look.t("range_test_missing"), look)
         return ax
-    range_test_lines(ax, result, views, look)
+    range_test_lines(ax, result, look)
+    run_rates(ax, views, look)
     settle_range_test(ax, result)
     ax.legend(loc="upper left", prop=look.font(0.75), frameon=False)
     return ax

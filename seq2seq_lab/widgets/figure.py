@@ -41,6 +41,7 @@ from ..plots import encode_png, to_png
 
 DEFAULT_PANELS = ("loss", "accuracy")
 MAX_PER_ROW = 3
+_NOTHING_YET = ("no static artists yet",)
 
 
 class FigurePanel:
@@ -59,19 +60,33 @@ class FigurePanel:
     def __init__(self, figure: "LabFigure", ax, options: dict):
         self.figure, self.ax, self.look = figure, ax, figure.look
         self.options = dict(options)
-        self.static_legend = None     # drawn into the cached background, never per frame
+        # Artists that change only with ``_static_key`` (a legend of line styles, a clipping
+        # threshold): drawn into the cached background with the axes, never per frame.
+        self._static: list = []
+        self._static_key = _NOTHING_YET
 
     def setup(self) -> None:
         """What never changes, set once."""
 
+    def set_static(self, key, build) -> None:
+        """Keep the static artists ``build()`` made while ``key`` stays the same; rebuild
+        them (and so the background) when it changes."""
+        if key == self._static_key:
+            return
+        for artist in self._static:
+            artist.remove()
+        self._static = list(build() or [])
+        self._static_key = key
+
     def clear(self, keep: bool) -> None:
-        """Take this frame's artists off, except the earlier runs' lines when ``keep``."""
-        still = self.figure._still
+        """Take this frame's artists off, except the earlier runs' lines when ``keep``, and
+        the static ones."""
+        still, static = self.figure._still, self._static
         for artist in self._drawn():
-            if not (keep and artist in still):
+            if not (keep and artist in still) and artist not in static:
                 artist.remove()
         legend = self.ax.get_legend()
-        if legend is not None and legend is not self.static_legend:
+        if legend is not None and legend not in static:
             legend.remove()
 
     def draw(self, views: list[RunView], keep: bool) -> None:
@@ -84,14 +99,16 @@ class FigurePanel:
         """What the axes layer of the cached background (ticks, tick labels, grid) depends
         on; a subclass with more than limits in that layer adds it."""
         ax = self.ax
-        return (self.name, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale())
+        return (self.name, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
+                self._static_key)
 
     def artists(self) -> list:
         """What a live frame draws on top of the background (the earlier runs' lines among
         them, which the figure pastes from its second cache layer)."""
         legend = self.ax.get_legend()
-        extra = [legend] if legend is not None and legend is not self.static_legend else []
-        return [*self._drawn(), *extra]
+        static = self._static
+        extra = [legend] if legend is not None and legend not in static else []
+        return [artist for artist in self._drawn() if artist not in static] + extra
 
     def _drawn(self) -> list:
         ax = self.ax
@@ -153,12 +170,12 @@ class LearningRatePanel(_PerRunPanel):
         drawing.setup_learning_rate(self.ax, self.look)
         look, width = self.look, self.look.theme.line_width
         # The key of its two line styles never changes: it lives in the cached background.
-        self.static_legend = self.ax.legend(
+        self.set_static("planned and used", lambda: [self.ax.legend(
             handles=[Line2D([], [], color=drawing.GREY, linestyle="--", linewidth=width * 0.6,
                             label=look.t("legend_planned")),
                      Line2D([], [], color=drawing.GREY, linewidth=width * 0.8,
                             label=look.t("legend_used"))],
-            loc="upper right", prop=look.font(0.75), frameon=False)
+            loc="upper right", prop=look.font(0.75), frameon=False)])
 
     def draw_run(self, view: RunView) -> None:
         drawing.learning_rate_run(self.ax, view, self.look)
@@ -177,7 +194,24 @@ class GradientNormPanel(_PerRunPanel):
         drawing.gradient_norm_run(self.ax, view, self.look)
 
     def settle(self, views, empty_note) -> None:
-        drawing.settle_gradient_norm(self.ax, views, self.look)
+        """The threshold and its name are static (they change with the runs' configs only);
+        the share of clipped batches is written, not a legend: a legend cost more than the
+        rest of the frame."""
+        ax, look = self.ax, self.look
+        thresholds = drawing.clip_thresholds(views)
+        off = bool(views) and not thresholds
+
+        def build():
+            artists = drawing.threshold_lines(ax, thresholds, look, labelled=True)
+            if off:
+                artists.append(ax.text(0.02, 0.97, look.t("legend_no_clipping"),
+                                       transform=ax.transAxes, ha="left", va="top",
+                                       fontdict=look.font(0.75), color=drawing.GREY))
+            return artists
+
+        self.set_static((thresholds, off), build)
+        drawing.settle_gradient_norm(ax)
+        drawing.clipped_notes(ax, views, look)
 
 
 class AttentionPanel(FigurePanel):
@@ -222,16 +256,25 @@ class RangeTestPanel(FigurePanel):
         drawing.setup_range_test(self.ax, self.look)
 
     def draw(self, views, keep) -> None:
-        if self.result is None or not list(self.result.lrs):
-            self.ax.set_xlim(1e-5, 10)
-            drawing.note(self.ax, self.look.t("range_test_missing"), self.look)
+        ax, look, result = self.ax, self.look, self.result
+        if result is None or not list(result.lrs):
+            self.set_static(None, lambda: [])
+            ax.set_xlim(1e-5, 10)
+            drawing.note(ax, look.t("range_test_missing"), look)
             return
-        drawing.range_test_lines(self.ax, self.result, views, self.look)
+
+        def build():   # the sweep, its suggestion and legend: they change with the result only
+            before = set(self._drawn())
+            drawing.range_test_lines(ax, result, look)
+            legend = ax.legend(loc="upper left", prop=look.font(0.75), frameon=False)
+            return [a for a in self._drawn() if a not in before] + [legend]
+
+        self.set_static(id(result), build)
+        drawing.run_rates(ax, views, look)
 
     def settle(self, views, empty_note) -> None:
         if self.result is not None and list(self.result.lrs):
             drawing.settle_range_test(self.ax, self.result)
-            self.ax.legend(loc="upper left", prop=self.look.font(0.75), frameon=False)
 
 
 class GridPanel(FigurePanel):
@@ -290,7 +333,13 @@ class BandsPanel(FigurePanel):
         self._handles = drawing.bands_lines(self.ax, views, self.metric, self.look)
 
     def settle(self, views, empty_note) -> None:
-        drawing.settle_bands(self.ax, views, self.metric, self._handles, self.look)
+        ax, look, handles = self.ax, self.look, self._handles
+        drawing.settle_bands(ax, views, self.metric, handles, look, legend=False)
+        # The legend names the groups, which change only when runs join: static.
+        entries = tuple((h.get_label(), h.get_color()) for h in handles[:5])
+        self.set_static(entries, lambda: [ax.legend(
+            handles=handles[:5], loc="best", prop=look.font(0.7), frameon=True, framealpha=0.8,
+            edgecolor="none")] if entries else [])
 
 
 LIVE_PANELS = {panel.name: panel for panel in (
