@@ -482,9 +482,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "ko": "한 번에 최대 {limit}개 값까지 가능합니다 (입력: {count}개)"},
     "lab_stopped_before_start": {"en": "Stopped before the first step: nothing was recorded.",
                               "ko": "첫 스텝 전에 멈췄습니다: 기록된 것이 없습니다."},
-    "compare_progress": {"en": "training {count:plural=setting/settings} together: step {step}/{total}, "
-                               "{seconds:.1f} s",
-                         "ko": "설정 {count}개를 함께 학습 중: 스텝 {step}/{total}, {seconds:.1f}초"},
+    "compare_progress": {"en": "{done} of {count:plural=setting/settings} finished; run {number} "
+                               "({label}): step {step}/{total}, {member_seconds:.1f} s; "
+                               "{seconds:.1f} s in all",
+                         "ko": "설정 {count}개 중 {done}개 완료; 실행 {number} ({label}): 스텝 "
+                               "{step}/{total}, {member_seconds:.1f}초; 모두 {seconds:.1f}초"},
     "compare_finished_one": {"en": "run {last} finished: {steps:plural=step/steps}, {seconds:.1f} s",
                              "ko": "실행 {last} 완료: {steps} 스텝, {seconds:.1f}초"},
     "compare_finished": {"en": "run {last} finished: {count:plural=setting/settings} trained together "
@@ -501,7 +503,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "question_wrong": {"en": "Not quite.", "ko": "아쉽지만 정답이 아닙니다."},
     "question_right_detail": {"en": "The answer is {answer}.", "ko": "정답은 {answer}입니다."},
     "question_within": {"en": "{answer} (within {tolerance} counts)",
-                        "ko": "{answer} (±{tolerance} 이내면 정답)"},
+                        "ko": "{answer} (±{tolerance} 이내)"},
     "question_you_answered": {"en": "You answered {answer}.", "ko": "내 답: {answer}."},
     "question_too_high": {"en": "That is too high.", "ko": "너무 큽니다."},
     "question_too_low": {"en": "That is too low.", "ko": "너무 작습니다."},

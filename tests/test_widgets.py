@@ -601,3 +601,108 @@ def test_live_frames_from_the_caches_equal_frames_drawn_from_scratch():
         # Anti-aliasing may round an edge pixel by a few levels (seen: 3); a line drawn in another
         # order or place differs by tens.
         assert np.abs(cached - scratch).max() <= 6, (ghosts, pinned, current, steps)
+
+
+def test_base_run_stays_one_ghost_per_setting_and_colours_differ(make_lab):
+    lab = make_lab(params=["learning_rate"], max_ghosts=5,
+                   config={"max_num_batches": 2, "checkpoint_frequency_num_batches": 2})
+
+    def train_at(rate):
+        lab.controls["learning_rate"].value = rate
+        assert lab.train() and lab.wait(60)
+
+    def colours():
+        views, _ = lab._views()
+        return [view.color for view in views]
+
+    train_at(3e-3)                                  # run 1: the base
+    for rate in (1e-4, 3e-4, 1e-3, 1e-2, 3e-2, 0.1, 1.0):
+        train_at(rate)                              # runs 2-8: more runs than colours
+    labels = run_labels(lab)
+    assert labels[0] == "#1 base settings"          # the base stays, past max_ghosts runs
+    assert labels[-1] == "#8 learning_rate=1 (latest)"
+    assert len(labels) == 7                         # base, 5 ghosts, the latest
+    assert len(set(colours())) == len(colours())
+    replaced_colour = dict(zip(run_labels(lab), colours()))["#4 learning_rate=0.001"]
+
+    train_at(1e-3)                                  # run 9: replayed from the cache
+    assert lab.cache.hits == 1
+    labels = run_labels(lab)
+    assert "#4 learning_rate=0.001" not in labels   # its ghost is replaced, not duplicated
+    assert labels[0] == "#1 base settings" and labels[-1] == "#9 learning_rate=0.001 (latest)"
+    settings = [label.split(" ", 1)[1].removesuffix(" (latest)") for label in labels]
+    assert len(set(settings)) == len(settings)      # one curve per setting
+    assert len(set(colours())) == len(colours())
+    assert colours()[-1] == replaced_colour         # the replay keeps its ghost's colour
+
+    train_at(3e-3)                                  # a replay of the base setting
+    labels = run_labels(lab)
+    assert labels[-1] == "#10 base settings (latest)"
+    assert sum("base settings" in label for label in labels) == 1
+    assert len(set(colours())) == len(colours())
+
+
+def test_compare_status_names_the_member_in_progress_and_the_real_total_time(make_lab,
+                                                                             monkeypatch):
+    from seq2seq_lab.compare import compare as real_compare
+    monkeypatch.setenv("SEQ2SEQ_LAB_WORKERS", "0")    # one after the other: 4 units, then 16
+    held, release = threading.Event(), threading.Event()
+
+    class HoldSecondAtStep3:
+        def on_batch_end(self, history):
+            if history.label == "rnn_num_hidden=16" and history.steps == 3:
+                held.set()
+                release.wait(30)
+
+    def held_compare(*args, callbacks=(), **kwargs):
+        return real_compare(*args, callbacks=[*callbacks, HoldSecondAtStep3()], **kwargs)
+
+    compare = make_lab(Compare, param="rnn_num_hidden", values=[4, 16])
+    compare._compare_function = held_compare
+    compare.train_button.click()
+    assert held.wait(120)
+    compare.drawer.request(final=True)
+    assert compare.drawer.flush(30)
+    status = compare.status.value
+    release.set()
+    # The first member finished all 20 steps; the status must follow the second, not say 20/20.
+    assert "1 of 2 settings finished; run 2 (rnn_num_hidden=16): step 3/20" in status, status
+    assert compare.wait(60)
+    final = compare.status.value
+    assert "run 2 finished: 2 settings trained together (runs 1-2), 20 steps" in final
+    reported = float(final.rsplit(", ", 1)[1].split(" s")[0])
+    # Trained one after the other, the comparison lasted at least both runs together (it
+    # used to report the longer run's own time only).
+    assert reported >= sum(run.wall_time for run in compare.runs) - 0.05, final
+
+
+def test_task_options_as_lab_sliders_and_compare_values(make_lab):
+    lab = make_lab(params=["train_size", "learning_rate", "noise"], text_params=["seq_len"])
+    size = lab.controls["train_size"]
+    assert isinstance(size, widgets.IntSlider) and size.value == 320   # the widget's task's
+    assert size.description == "train_size" and "s2s-param-train_size" in size._dom_classes
+    assert size.tooltip.startswith("Training examples")
+    assert isinstance(lab.controls["noise"], widgets.FloatSlider)
+    assert lab.controls["seq_len"].value == "8"                        # reverse's default
+    size.value = 160
+    assert lab.train() and lab.wait(60)
+    run = lab.runs[-1]
+    assert run.task_options["train_size"] == 160 and run.steps == 4 * 3   # 3 batches an epoch
+    assert run_labels(lab) == ["#1 train_size=160 (latest)"]
+    lab.controls["seq_len"].value = "0"
+    assert lab.train() is False
+    assert "task option seq_len must be 1 .. 200, got '0'" in lab.message
+    assert "s2s-invalid" in lab.controls["seq_len"]._dom_classes
+    lab.controls["seq_len"].value = "2"                                 # 110 distinct inputs
+    assert lab.train() is False and "task 'reverse' with seq_len=2 has only" in lab.message
+    assert "Traceback" not in lab.message_box.value and len(lab.runs) == 1
+    korean = make_lab(params=["noise"], language="ko")
+    assert korean.controls["noise"].tooltip.startswith("다른 예제의 정답")
+
+    compare = make_lab(Compare, param="seq_len", values=[4, 6])
+    assert compare.train() and compare.wait(90)
+    assert [r.task_options["seq_len"] for r in compare.runs] == [4, 6]
+    assert run_labels(compare) == ["seq_len=4", "seq_len=6"]
+    compare.values_box.value = "4, lots"
+    assert compare.train() is False
+    assert "task option seq_len must be 1 .. 200, got 'lots'" in compare.message

@@ -13,6 +13,7 @@ values cost about three lone runs, not eight.
 from __future__ import annotations
 
 import functools
+import html
 import re
 import threading
 import time
@@ -21,9 +22,10 @@ import traceback
 import ipywidgets as widgets
 
 from ..config import ConfigError, Seq2SeqConfig, format_value
+from ..data import TASK_OPTION_FIELDS, task_option_value
 from ..i18n import t
 from .figure import RUN_COLORS, RunView
-from .live import snapshot
+from .live import build_task, snapshot
 from .panel import LivePanel, RunRecord
 from ..training import resolve_device, total_steps
 
@@ -33,7 +35,8 @@ MAX_VALUES = 8  # more lines than this are unreadable in one figure (and slow on
 class Compare(LivePanel):
     """Train every value of ``param`` together; the latest comparison fills the figure.
 
-    :param param: the config field to vary
+    :param param: the config field to vary, or a task option of ``make_task`` (``seq_len``,
+        ``train_size``, ``noise``, ...: ``data.TASK_OPTION_FIELDS``)
     :param values: its values (editable in the widget); other parameters as for ``Lab``
     """
 
@@ -54,10 +57,10 @@ class Compare(LivePanel):
         self._members: list[RunRecord] = []     # the comparison on the figure
         self._compare_function = None           # compare(); tests may replace it
         fields = Seq2SeqConfig.fields()
-        if param not in fields:
+        if param not in fields and param not in TASK_OPTION_FIELDS:
             self._problem(ConfigError("unknown_field", param, name=param, hint="")
                           .message(self.language))
-        meta = fields.get(param, {})
+        meta = fields.get(param) or TASK_OPTION_FIELDS.get(param, {})
         self.values_box = widgets.Text(
             value=", ".join(format_value(v) for v in values),
             description=t("compare_values", self.language, name=param),
@@ -74,17 +77,19 @@ class Compare(LivePanel):
     # ---- public API ------------------------------------------------------------------
     def train(self) -> bool:
         """Parse the values and train them together (stopping a comparison in progress)."""
-        configs = self.read_configs()
-        if configs is None or (self.task is None and self._build_task(show=True) is None):
+        if self.task is None and self._build_task(show=True) is None:
+            return False
+        values = self.read_values()
+        if values is None:
             return False
         self._say("")
         self._show_starting()
-        self.runner.start(functools.partial(self._job, configs))
+        self.runner.start(functools.partial(self._job, values))
         return True
 
-    def read_configs(self) -> list[Seq2SeqConfig] | None:
-        """One validated config per distinct value in the text box; None and a message if a
-        value is rejected."""
+    def read_values(self) -> list | None:
+        """The distinct values in the text box, each checked (by the config, or, for a task
+        option, by building the task with it); None and a message if one is rejected."""
         self.values_box.remove_class("s2s-invalid")
         texts = [v for v in re.split(r"[,;\s]+", self.values_box.value.strip()) if v]
         problem = None
@@ -93,40 +98,62 @@ class Compare(LivePanel):
             problem = t("compare_no_values", self.language, name=self.param, example=example)
         elif len(texts) > MAX_VALUES:
             problem = t("compare_too_many", self.language, limit=MAX_VALUES, count=len(texts))
-        configs: list[Seq2SeqConfig] = []
+        values: list = []
         if problem is None:
             try:
                 for text in texts:
-                    config = self.base_config.replace(**{self.param: text})
-                    if config not in configs:
-                        configs.append(config)
+                    if self.param in TASK_OPTION_FIELDS:
+                        value = task_option_value(self.param, text)
+                        self._member_task(value)   # too few distinct examples: say so now
+                    else:
+                        value = getattr(self.base_config.replace(**{self.param: text}), self.param)
+                    if value not in values:
+                        values.append(value)
             except ConfigError as error:
                 problem = error.message(self.language)
+            except ValueError as error:   # the task option's own words
+                problem = str(error)
         if problem is not None:
             self.values_box.add_class("s2s-invalid")
             self._say(t("lab_cannot_train", self.language, reason=problem), error=True)
             return None
-        return configs
+        return values
+
+    def _member_task(self, value):
+        """The task a member trains on: the widget's own, or, when ``param`` is a task
+        option, the task built with ``value`` for it (a ValueError if it cannot be)."""
+        if self.param not in TASK_OPTION_FIELDS:
+            return self.task
+        return build_task(self.task_name, {**self.task_options, self.param: value})
 
     # ---- the training thread ---------------------------------------------------------
-    def _job(self, configs: list[Seq2SeqConfig], stop: threading.Event) -> None:
+    def _job(self, values: list, stop: threading.Event) -> None:
         first = self.finished_count + 1
-        members = [RunRecord(first + i, None, f"{self.param}={format_value(getattr(c, self.param))}",
-                             RUN_COLORS[i % len(RUN_COLORS)], planned=total_steps(c, self.task))
-                   for i, c in enumerate(configs)]
-        by_config = {c: m for c, m in zip(configs, members)}
+        is_task_option = self.param in TASK_OPTION_FIELDS
+        members = []
+        for i, value in enumerate(values):
+            config = self.base_config if is_task_option else \
+                self.base_config.replace(**{self.param: value})
+            members.append(RunRecord(first + i, None, f"{self.param}={format_value(value)}",
+                                     RUN_COLORS[i % len(RUN_COLORS)],
+                                     planned=total_steps(config, self._member_task(value))))
         with self._lock:
             self._members = members
         self._begin(members[0])
-        recorder = _MemberRecorder(self, by_config)
+        recorder = _MemberRecorder(self, {m.label: m for m in members})
+        with self._lock:
+            self._recorder = recorder
         compare = self._compare_function
         if compare is None:
             from ..compare import compare
+        # A task option is varied by name: compare() builds each member's task from the
+        # task's name and options (a ready-made Task cannot vary).
+        task = dict(task=self.task_name, task_options=self.task_options) if is_task_option \
+            else dict(task=self.task)
         try:
-            values = [getattr(c, self.param) for c in configs]
-            histories = compare(self.base_config, vary={self.param: values}, task=self.task,
-                                seed=self.seed, callbacks=[recorder], stop_event=stop,
-                                device=self.device)
+            histories = compare(self.base_config, vary={self.param: values}, seed=self.seed,
+                                callbacks=[recorder], stop_event=stop, device=self.device,
+                                **task)
         except Exception as error:  # noqa: BLE001 - shown in the widget
             self._training_failed(error, traceback.format_exc())
             histories = [m.history for m in members]
@@ -148,7 +175,9 @@ class Compare(LivePanel):
             self._members = done or self._members
             if done:
                 steps = max(m.history.steps for m in done)
-                seconds = max(m.history.wall_time for m in done)
+                # From Train to the end, as the learner waited: the members' own times leave
+                # out the ones that waited for a free core (7.9 s said for a 12 s comparison).
+                seconds = time.perf_counter() - self._started_at
                 key = "compare_finished" if len(done) > 1 else "compare_finished_one"
                 self._status_text = t(key, self.language, count=len(done),
                                       first=done[0].number, last=done[-1].number, steps=steps,
@@ -181,29 +210,51 @@ class Compare(LivePanel):
             self.progress.bar_style = "success" if finished else "warning"
             return
         steps = [m.history.steps if m.history is not None else 0 for m in members]
-        total = max(m.planned for m in members)
         self.progress.max = max(1, sum(m.planned for m in members))
         self.progress.value = min(sum(steps), self.progress.max)
-        self.status.value = t("compare_progress", self.language, count=len(members),
-                              step=max(steps), total=total,
-                              seconds=time.perf_counter() - started)
+        now = time.perf_counter()
+        clock = getattr(self, "_recorder", None)
+        ended = clock.ended if clock is not None else {}
+        begun = clock.begun if clock is not None else {}
+        # The member to report is the one holding the comparison up: the least advanced of
+        # those training now, else the next to start.  The furthest member's step said
+        # "160/160" for 10 s while a 256-unit member was still at step 55.
+        unfinished = [m for m in members if m.number not in ended]
+        training = [m for m in unfinished if m.number in begun]
+        shown = min(training, key=lambda m: m.history.steps / max(1, m.planned)) if training \
+            else (unfinished or members)[0]
+        shown_steps = shown.history.steps if shown.history is not None else 0
+        self.status.value = self._sized(html.escape(t(
+            "compare_progress", self.language, done=len(members) - len(unfinished),
+            count=len(members), number=shown.number, label=shown.label, step=shown_steps,
+            total=shown.planned, member_seconds=now - begun.get(shown.number, now),
+            seconds=now - started)))
 
 
 class _MemberRecorder:
     """Callback for ``compare``: each call carries one member's History; find its record by
-    the member's config."""
+    the History's label (``seq_len=10``: members that vary a task option share one config).
+    Also notes when each member began and ended, for the status line."""
 
-    def __init__(self, panel: Compare, by_config: dict):
-        self.panel, self.by_config = panel, by_config
+    def __init__(self, panel: Compare, by_label: dict):
+        self.panel, self.by_label = panel, by_label
+        self.begun: dict[int, float] = {}   # member number -> when its first batch ended
+        self.ended: dict[int, float] = {}
 
     def on_batch_end(self, history) -> None:
-        member = self.by_config.get(history.config)
+        member = self.by_label.get(history.label)
         if member is not None and member.history is None:
             member.history = history
+            self.begun.setdefault(member.number, time.perf_counter())
             self.panel.current = history
             self.panel.drawer.request(final=True)   # first points at once (see widgets.py)
             return
         self.panel.drawer.request()
 
     on_evaluation_end = on_batch_end
-    on_run_end = on_batch_end
+
+    def on_run_end(self, history) -> None:
+        member = self.by_label.get(history.label)
+        if member is not None:
+            self.ended.setdefault(member.number, time.perf_counter())
+        self.on_batch_end(history)

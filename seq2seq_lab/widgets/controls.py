@@ -13,6 +13,8 @@ it is log-scaled and its "nice" values, so the control follows from the field:
 - other numbers: a FloatSlider with round steps; true/false: a Checkbox;
 - ``text_params`` or a field that may be none: a Text box, so any value can be typed, and a
   bad one is reported by the config, in plain words, when Train is pressed.
+- a task option of ``make_task`` (``seq_len``, ``train_size``, ``noise``, ...): a slider
+  over the range ``data.TASK_OPTION_FIELDS`` gives it (:func:`make_task_control`).
 
 Every control is labelled with the full config name (never cut: ``description_width`` fits the
 longest name of the Lab, see :func:`label_width`) and carries the one-line explanation as its tooltip and the DOM class
@@ -23,6 +25,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..config import Seq2SeqConfig, format_value
+from ..data import TASK_OPTION_FIELDS
 
 # Ranges for sliders where the config's valid range is far wider than what is worth trying on
 # a toy task in seconds: (low, high, step).
@@ -86,6 +89,30 @@ def make_control(name: str, value, text: bool = False, language: str = "en",
     else:
         low, high, step = SLIDER_RANGES.get(name, (meta["low"], meta["high"],
                                                    _round_step(meta["low"], meta["high"])))
+        control = widgets.FloatSlider(value=value, min=min(low, value), max=max(high, value),
+                                      step=step, continuous_update=continuous_update,
+                                      readout_format=".3g", layout=widgets.Layout(width="420px"),
+                                      **common)
+    control.add_class(f"s2s-param-{name}")
+    return control
+
+
+def make_task_control(name: str, value, text: bool = False, language: str = "en",
+                      continuous_update: bool = False, width: str = "initial") -> widgets.Widget:
+    """The control for task option ``name`` of ``make_task`` (``data.TASK_OPTION_FIELDS``
+    holds its type, range, slider stops and help), labelled and classed like a field's."""
+    meta = TASK_OPTION_FIELDS[name]
+    common = dict(description=name, style={"description_width": width},
+                  tooltip=meta.get(language) or meta["en"])
+    low, high, step = meta["slider"]
+    if text:
+        control = widgets.Text(value=format_value(value), continuous_update=False,
+                               layout=widgets.Layout(width="auto"), **common)
+    elif meta["type"] is int:
+        control = widgets.IntSlider(value=value, min=min(low, value), max=max(high, value),
+                                    step=step, continuous_update=continuous_update,
+                                    layout=widgets.Layout(width="420px"), **common)
+    else:
         control = widgets.FloatSlider(value=value, min=min(low, value), max=max(high, value),
                                       step=step, continuous_update=continuous_update,
                                       readout_format=".3g", layout=widgets.Layout(width="420px"),

@@ -29,11 +29,12 @@ import traceback
 
 import ipywidgets as widgets
 
-from ..config import ConfigError, Seq2SeqConfig
-from .controls import control_value, label_width, make_control
+from ..config import ConfigError, Seq2SeqConfig, format_value
+from ..data import TASK_OPTION_FIELDS, task_option_value
+from .controls import control_value, label_width, make_control, make_task_control
 from ..i18n import t
 from .figure import RUN_COLORS, RunView
-from .live import ResultCache, snapshot
+from .live import ResultCache, build_task, snapshot
 from .panel import LivePanel, RunRecord
 from ..training import total_steps
 
@@ -41,7 +42,9 @@ from ..training import total_steps
 class Lab(LivePanel):
     """Train one run at a time with the chosen ``params`` on sliders; see the module docstring.
 
-    :param params: config field names to show as controls (any field of ``Seq2SeqConfig``)
+    :param params: names to show as controls: any field of ``Seq2SeqConfig``, or a task
+        option of ``make_task`` (``seq_len``, ``train_size``, ``noise``, ...:
+        ``data.TASK_OPTION_FIELDS``), which rebuilds the task for the run
     :param task: task name (default: the preset's, else ``"reverse"``)
     :param preset: a name from ``presets.py``: its config, task and task options are the base
     :param config: overrides of the base config (a dict, or a whole ``Seq2SeqConfig``)
@@ -78,19 +81,28 @@ class Lab(LivePanel):
         self.cache = ResultCache(cache_size)
         self.auto_run = auto_run
         self._clear_mark = 0      # runs up to this number are hidden by Clear (unless pinned)
+        self._base: RunRecord | None = None   # the first run since Clear: always on the figure
+        self._settings: dict[int, tuple] = {}  # run number -> its ResultCache key (its setting)
         self.controls: dict[str, widgets.Widget] = {}
         params = [params] if isinstance(params, str) else list(params)
         text_params = [text_params] if isinstance(text_params, str) else list(text_params)
         fields = Seq2SeqConfig.fields()
-        width = label_width([n for n in params + text_params if n in fields])
+        known = [*fields, *TASK_OPTION_FIELDS]
+        width = label_width([n for n in params + text_params if n in known])
         for name in dict.fromkeys(params + text_params):  # keeps order, drops repeats
-            if name not in fields:
+            if name not in known:
                 self._problem(ConfigError("unknown_field", name, name=name,
-                                          hint=_hint(name, fields, self.language))
+                                          hint=_hint(name, known, self.language))
                               .message(self.language))
                 continue
-            control = make_control(name, getattr(self.base_config, name),
-                                   text=name in text_params, language=self.language, width=width)
+            if name in TASK_OPTION_FIELDS:
+                control = make_task_control(name, self._task_option(name),
+                                            text=name in text_params, language=self.language,
+                                            width=width)
+            else:
+                control = make_control(name, getattr(self.base_config, name),
+                                       text=name in text_params, language=self.language,
+                                       width=width)
             if auto_run:
                 control.observe(self._guarded(self._auto_train), names="value")
             self.controls[name] = control
@@ -108,20 +120,23 @@ class Lab(LivePanel):
         """Read the controls and start a run (stopping one in progress); False if the
         settings were rejected (the reason is in ``lab.message``)."""
         config = self.read_config()
-        if config is None or (self.task is None and self._build_task(show=True) is None):
+        options = self.read_task_options() if config is not None else None
+        if config is None or options is None:
             return False
+        task = build_task(self.task_name, options)   # built (and cached) by read_task_options
         self._say("")
-        key = ResultCache.key(config, self.task_name, self.task_options, self.seed, str(self.device))
+        key = ResultCache.key(config, self.task_name, options, self.seed, str(self.device))
         cached = self.cache.get(key)
         self._show_starting()
-        self.runner.start(functools.partial(self._job, config, key, cached))
+        self.runner.start(functools.partial(self._job, config, key, cached, task, options))
         return True
 
     def read_config(self) -> Seq2SeqConfig | None:
         """The controls' values as a validated config; None (and a message) if one is bad."""
         for control in self.controls.values():
             control.remove_class("s2s-invalid")
-        values = {name: control_value(control) for name, control in self.controls.items()}
+        values = {name: control_value(control) for name, control in self.controls.items()
+                  if name not in TASK_OPTION_FIELDS}
         try:
             return self.base_config.replace(**values)
         except ConfigError as error:
@@ -130,6 +145,23 @@ class Lab(LivePanel):
             self._say(t("lab_cannot_train", self.language, reason=error.message(self.language)),
                       error=True)
             return None
+
+    def read_task_options(self) -> dict | None:
+        """The widget's task options with the task-option controls' values; None (and a
+        message beside the control) if a value is rejected or the task cannot be built."""
+        options, name = dict(self.task_options), None
+        try:
+            for name, control in self.controls.items():
+                if name in TASK_OPTION_FIELDS:
+                    options[name] = task_option_value(name, control_value(control))
+            name = None
+            build_task(self.task_name, options)
+        except (ValueError, TypeError) as error:
+            for option in (name,) if name else [n for n in self.controls if n in TASK_OPTION_FIELDS]:
+                self.controls[option].add_class("s2s-invalid")
+            self._say(t("lab_bad_task", self.language, reason=str(error)), error=True)
+            return None
+        return options
 
     def pin(self) -> None:
         """Keep the last finished run on the figure until Clear is pressed twice."""
@@ -155,24 +187,29 @@ class Lab(LivePanel):
                 for record in self._records:
                     record.pinned = False
                 self._clear_mark = self._records[-1].number if self._records else 0
+            self._base = None     # the next run is the one later runs are compared with
         self._say(t("lab_cleared", self.language, count=count))
         self.drawer.request(final=True)
 
     # ---- the training thread ---------------------------------------------------------
-    def _job(self, config: Seq2SeqConfig, key: tuple, cached, stop: threading.Event) -> None:
+    def _job(self, config: Seq2SeqConfig, key: tuple, cached, task, options: dict,
+             stop: threading.Event) -> None:
         number = self.finished_count + 1
-        label = self._label(config)
-        planned = total_steps(config, self.task)
+        label = self._label(config, options)
+        planned = total_steps(config, task)
+        color = self._color(key)
+        with self._lock:
+            self._settings[number] = key
         if cached is not None:
             cached.label = label
-            self._finish(RunRecord(number, cached, label, self._color(number), planned=planned),
+            self._finish(RunRecord(number, cached, label, color, planned=planned),
                          t("lab_end_cached", self.language))
             return
-        record = RunRecord(number, None, label, self._color(number), planned=planned)
+        record = RunRecord(number, None, label, color, planned=planned)
         recorder = _Recorder(self, record)
         self._begin(record)
         try:
-            history = self.train_function(config, task=self.task, seed=self.seed,
+            history = self.train_function(config, task=task, seed=self.seed,
                                           callbacks=[recorder], stop_event=stop,
                                           device=self.device)
         except Exception as error:  # noqa: BLE001 - shown in the widget, run kept if it drew
@@ -189,12 +226,41 @@ class Lab(LivePanel):
             self.cache.put(key, history)
         self._finish(record)
 
-    def _label(self, config: Seq2SeqConfig) -> str:
-        label = config.label(self.base_config)
-        return t("lab_base_label", self.language) if label == "defaults" else label
+    def _label(self, config: Seq2SeqConfig, options: dict) -> str:
+        changed = config.diff(self.base_config)
+        changed.update({name: value for name, value in options.items()
+                        if name in self.controls and value != self._task_option(name)})
+        label = ", ".join(f"{name}={format_value(value)}" for name, value in changed.items())
+        return label or t("lab_base_label", self.language)
 
-    def _color(self, number: int) -> str:
-        return RUN_COLORS[(number - 1) % len(RUN_COLORS)]
+    def _task_option(self, name: str):
+        """Task option ``name`` as the widget's task has it (make_task's default if unset)."""
+        if name in self.task_options:
+            return self.task_options[name]
+        if self.task is not None:
+            return self.task.options[name]
+        return TASK_OPTION_FIELDS[name]["slider"][0]   # the task failed; its message says why
+
+    def _finish(self, record: RunRecord, note: str = "") -> None:
+        with self._lock:
+            if self._base is None:
+                self._base = record
+        super()._finish(record, note)
+
+    def _color(self, setting: tuple) -> str:
+        """A colour no run beside it on the figure has; a replay keeps its ghost's colour.
+
+        Cycling the palette by run number gave run 8 the colour of run 1 while both were on
+        the figure; the colour now depends on what is shown when the run starts."""
+        with self._lock:
+            beside = self._earlier_shown(None, setting)
+            same = [r for r in self._records
+                    if self._settings.get(r.number) == setting and r.number > self._clear_mark]
+        used = {r.color for r in beside}
+        if same and same[-1].color not in used:
+            return same[-1].color
+        free = [color for color in RUN_COLORS if color not in used]
+        return free[0] if free else RUN_COLORS[len(beside) % len(RUN_COLORS)]
 
     def _auto_train(self, change) -> None:
         if change.get("new") != change.get("old"):
@@ -202,23 +268,55 @@ class Lab(LivePanel):
 
     # ---- what the drawer draws ---------------------------------------------------------
     def _views(self) -> tuple[list[RunView], RunRecord | None]:
-        """Pinned and recent runs as ghosts, then the newest run (in progress or just
-        finished) in full colour; histories are copies (``snapshot``)."""
+        """The runs ``_earlier_shown`` keeps as ghosts, then the newest run (in progress or
+        just finished) in full colour; histories are copies (``snapshot``)."""
         with self._lock:
             records, current = list(self._records), self._current
         newest = current or (records[-1] if records and records[-1].number > self._clear_mark
                              else None)
-        earlier = [r for r in records if r is not newest]
-        pinned = [r for r in earlier if r.pinned]
-        recent = [r for r in earlier if not r.pinned and r.number > self._clear_mark]
-        recent = recent[-self.max_ghosts:] if self.max_ghosts else []
-        shown = sorted(pinned + recent, key=lambda r: r.number)
+        with self._lock:
+            shown = self._earlier_shown(newest, self._settings.get(newest.number) if newest
+                                        else None)
+            # Distinct colours even where a hidden ghost came back (a replay removed a newer
+            # one): the newest keeps its colour, then the older runs in order.
+            used = {newest.color} if newest is not None else set()
+            for record in shown:
+                if record.color in used:
+                    free = [c for c in RUN_COLORS if c not in used]
+                    record.color = free[0] if free else record.color
+                used.add(record.color)
         views = [RunView(snapshot(r.history), f"#{r.number} {r.label}", r.color,
                          "pinned" if r.pinned else "ghost", r.planned) for r in shown]
         if newest is not None and newest.history is not None:
             views.append(RunView(snapshot(newest.history), f"#{newest.number} {newest.label}",
                                  newest.color, "current", newest.planned))
         return views, newest
+
+    def _earlier_shown(self, newest: RunRecord | None, setting: tuple | None) -> list[RunRecord]:
+        """The finished runs drawn beside ``newest`` (whose setting is ``setting``), oldest
+        first: pinned runs, the base run (the first since Clear), and the latest run of each
+        other setting, at most ``max_ghosts`` of them and never more than the palette has
+        colours.  One ghost per setting: a replay of a cached setting replaces that setting's
+        ghost instead of filling a second slot with the same curves.  Call under ``_lock``."""
+        records = [r for r in self._records if r is not newest]
+        pinned = [r for r in records if r.pinned]
+        taken = {self._settings.get(r.number) for r in pinned} | {setting}
+        base = self._base
+        if base is None or base is newest or base.pinned or base.number <= self._clear_mark \
+                or self._settings.get(base.number) in taken:
+            base = None
+        else:
+            taken.add(self._settings.get(base.number))
+        ghosts: list[RunRecord] = []
+        for record in reversed(records):   # newest first: a setting's latest run is its ghost
+            key = self._settings.get(record.number)
+            if record.pinned or record is base or record.number <= self._clear_mark or key in taken:
+                continue
+            taken.add(key)
+            ghosts.append(record)
+        room = len(RUN_COLORS) - 1 - len(pinned) - (base is not None)
+        ghosts = ghosts[:max(0, min(self.max_ghosts, room))]
+        return sorted(pinned + ghosts + ([base] if base else []), key=lambda r: r.number)
 
 
 class _Recorder:
