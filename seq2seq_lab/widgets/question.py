@@ -33,13 +33,15 @@ _RIGHT, _WRONG = "#009E73", "#D55E00"     # the diagnosis's colours for good and
 # Questions enlarges them (as panel.py does for the Lab's sliders).
 _PROJECTOR_CSS = ("<style>.s2s-question.s2s-projector .widget-radio-box label {font-size: 21px; "
                   "line-height: 1.5; height: auto} .s2s-question.s2s-projector .widget-text input "
-                  "{font-size: 21px; height: auto}</style>")
+                  "{font-size: 21px; height: auto} .s2s-question.s2s-projector .widget-radio-box "
+                  "input {width: 20px; height: 20px; vertical-align: -3px}</style>")
 
 
 def _markup(text: str) -> str:
     """Escape ``text`` for HTML, then show `code` and **bold** as a lesson's Markdown does."""
     escaped = html.escape(text)
-    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    # JupyterLab sets <code> to a fixed 13px: on a projector it would shrink inside big text.
+    escaped = re.sub(r"`([^`]+)`", r'<code style="font-size:0.9em">\1</code>', escaped)
     return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escaped)
 
 
@@ -119,7 +121,8 @@ class Question:
         self.check_button = widgets.Button(description=t("question_check", self.language),
                                            tooltip=t("question_check_help", self.language),
                                            button_style="primary",
-                                           layout=widgets.Layout(width="auto", margin="6px 0"))
+                                           layout=widgets.Layout(width="auto", margin="6px 0",
+                                                                 align_self="flex-start"))
         self.check_button.add_class("s2s-question-check")
         self.check_button.on_click(lambda _button: self._guarded_check())
         self.feedback = widgets.HTML("")
