@@ -192,6 +192,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "학습 손실이 처음보다 높습니다: 지금 {recent}, 처음 {start} ({peak_step} 스텝에서 "
         "최고 {peak}). 계속 오르면 발산으로 학습이 멈춥니다.",
     },
+    "diagnose_rising_stopped": {
+        "en": "The training loss ended above where it started: {recent} at the end, {start} at "
+        "the start (peak {peak} at step {peak_step}).",
+        "ko": "학습 손실이 처음보다 높은 곳에서 끝났습니다: 마지막 {recent}, 처음 {start} "
+        "({peak_step} 스텝에서 최고 {peak}).",
+    },
     "diagnose_not_learning": {
         "en": "Not learning: in {steps:plural=step/steps} the training loss has not moved "
         "({start} -> {end}) and neither has the validation loss ({first} -> {last}); the steps "

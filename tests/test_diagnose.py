@@ -139,6 +139,11 @@ def test_hand_made_divergence_and_nan():
     verdict = diagnose(rising, "en", in_progress=True, planned_steps=160)
     assert verdict.kind == "unstable" and "training stopped" not in verdict.message
     assert verdict.message.startswith("So far (step 4 of 160)")
+    # Stopped there by the learner: no "will be stopped", and the rate advice of a blow-up.
+    rising.stopped_by_user = True
+    verdict = diagnose(rising, "en", planned_steps=160)
+    assert verdict.message.startswith("Stopped by you at step 4 of 160")
+    assert "will be stopped" not in verdict.message and "0.05 instead of 0.5" in verdict.next_step
 
 
 def test_hand_made_overfitting_cites_its_numbers():

@@ -96,10 +96,12 @@ def diagnose(history: History | Sequence[History], language: str | None = None, 
     evidence.update(planned_steps=planned, in_progress=in_progress, stopped_by_user=stopped)
     optimizer = history.config.optimizer_type if history.config else ""
     kind, message_id = decide(evidence, optimizer, partial)
+    if message_id == "rising" and stopped:
+        message_id = "rising_stopped"     # no "will be stopped": the learner stopped it
     values = _values(history, evidence)
     next_id = _default_next(kind, message_id, stopped)
     if others and kind in TOO_LARGE + ("not_learning", "too_slow") and history.config:
-        seen = [(other, diagnose(other, language, in_progress=in_progress).kind)
+        seen = [(other, diagnose(other, language, in_progress=_still_training(other, in_progress)).kind)
                 for other in others
                 if other is not history and same_setting_but_rate(history.config, other.config)]
         advice = rate_advice(kind, message_id, history, seen, values)
@@ -122,9 +124,18 @@ def diagnose(history: History | Sequence[History], language: str | None = None, 
     return Diagnosis(kind, message, t(f"diagnose_next_{next_id}", language, **values), evidence)
 
 
+def _still_training(other: History, training: bool) -> bool:
+    """Whether another run on the figure is still training: a Lab's ghosts have finished while
+    its newest run trains; Compare's members train together until each reaches its end."""
+    ended = other.diverged or other.stopped_early or other.stopped_by_user
+    return training and not ended and other.steps < planned_steps_of(other)
+
+
 def _default_next(kind: str, message_id: str, stopped: bool) -> str:
     if message_id in ("rising", "still_learning", "good_so_far"):
         return message_id
+    if message_id == "rising_stopped":
+        return "diverged"
     if kind == "learning":
         return "learning_stopped" if stopped else "learning"
     return kind
