@@ -159,6 +159,29 @@ def test_hand_made_overfitting_cites_its_numbers():
     assert verdict.evidence["best_step"] == 20
 
 
+def test_too_weak_is_not_advised_when_the_same_model_learned_on_the_figure():
+    """A plateau of SGD looks like a weak model; an Adam run of the same model beside it that
+    learned shows it is not."""
+    sgd = Seq2SeqConfig(optimizer_type="sgd", learning_rate=1.0, checkpoint_frequency_num_batches=10)
+    flat = [2.6] + [1.9 + 0.01 * (i % 3) for i in range(79)]
+    plateau = History(config=sgd, train_loss=flat, lrs=[1.0] * 80,
+                      eval_steps=list(range(10, 90, 10)), val_loss=[2.0] + [1.9] * 7,
+                      val_accuracy=[0.15] * 8)
+    alone = diagnose(plateau, "en")
+    assert alone.kind == "underfitting" and "rnn_num_hidden=256" in alone.next_step
+    adam = History(config=Seq2SeqConfig(checkpoint_frequency_num_batches=10),
+                   train_loss=[2.6 - 0.03 * i for i in range(80)], lrs=[3e-3] * 80,
+                   eval_steps=list(range(10, 90, 10)),
+                   val_loss=[2.0, 1.5, 1.0, 0.6, 0.3, 0.2, 0.1, 0.05],
+                   val_accuracy=[0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.97, 0.98])
+    beside = diagnose(plateau, "en", others=[adam])
+    assert "rnn_num_hidden" not in beside.next_step
+    assert "reached 98% on this figure with learning_rate=0.003, optimizer_type=adam" in beside.next_step
+    # A bigger model that did well says nothing about this one.
+    bigger = History(**{**adam.__dict__, "config": adam.config.replace(rnn_num_hidden=256)})
+    assert "rnn_num_hidden=256" in diagnose(plateau, "en", others=[bigger]).next_step
+
+
 def test_hand_made_bouncing_is_oscillating_and_a_flat_line_is_not():
     """Oscillating needs a bounce a learner sees: the validation loss up by 25%+ twice."""
     config = Seq2SeqConfig(learning_rate=0.02, checkpoint_frequency_num_batches=10)

@@ -49,7 +49,7 @@ from typing import Iterable, Sequence
 from ..config import format_value
 from ..history import History
 from ..i18n import get_language, t
-from .advice import rate_advice, same_setting_but_rate
+from .advice import able_model_advice, rate_advice, same_setting_but_rate
 from .evidence import planned_steps_of, read_evidence
 from .rules import TOO_LARGE, decide
 
@@ -109,6 +109,14 @@ def diagnose(history: History | Sequence[History], language: str | None = None, 
             next_id, extra = advice
             if "outcome" in extra:
                 extra["outcome"] = t(f"diagnose_outcome_{extra['outcome']}", language)
+            values.update(extra)
+            evidence["advice_from_others"] = next_id
+    elif kind == "underfitting" and others and history.config:
+        seen = [(other, diagnose(other, language, in_progress=_still_training(other, in_progress)).kind)
+                for other in others if other is not history]
+        advice = able_model_advice(history, seen)
+        if advice is not None:
+            next_id, extra = advice
             values.update(extra)
             evidence["advice_from_others"] = next_id
     elif kind == "too_slow" and message_id == "still_learning" and history.config:

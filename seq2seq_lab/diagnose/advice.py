@@ -14,13 +14,15 @@ for its learning rate, already tried that value, its verdict is evidence: a lear
   learned well is named; otherwise rate x10 (x100 when nothing moved) unless a visible run at
   or below that value failed high: then the rate stays, and the advice is to train longer.
 
-A suggestion is never a value a visible run showed to fail.
+A suggestion is never a value a visible run showed to fail.  And "the model is too weak"
+is not advised when a visible run of the same model (same architecture) learned the task: then
+the model is big enough, and the other settings are the difference.
 """
 from __future__ import annotations
 
 import math
 
-from ..config import Seq2SeqConfig, format_value
+from ..config import ARCHITECTURE, Seq2SeqConfig, format_value
 from ..history import History
 from .rules import LARGE_RATE, TOO_LARGE, TOO_SMALL
 
@@ -31,6 +33,26 @@ SAME_RATE = 1.05
 def same_setting_but_rate(config: Seq2SeqConfig, other: Seq2SeqConfig) -> bool:
     return (other is not None and config is not None
             and other.replace(learning_rate=config.learning_rate) == config)
+
+
+def same_model(config: Seq2SeqConfig, other: Seq2SeqConfig) -> bool:
+    """Equal architecture (sizes, cell, attention, layers): the same model, maybe trained
+    differently."""
+    if config is None or other is None:
+        return False
+    return all(getattr(config, name) == getattr(other, name)
+               for name, meta in Seq2SeqConfig.fields().items() if meta["kind"] == ARCHITECTURE)
+
+
+def able_model_advice(history: History, others: list[tuple[History, str]]) -> tuple[str, dict] | None:
+    """For an underfitting verdict: a visible run of the same model that learned well."""
+    able = [(h, h.val_accuracy[-1]) for h, k in others
+            if k == "good" and h.val_accuracy and same_model(history.config, h.config)]
+    if not able:
+        return None
+    best, accuracy = max(able, key=lambda item: item[1])
+    return "underfitting_model_able", dict(able_accuracy=f"{100 * accuracy:.0f}",
+                                           changed=best.config.label(history.config))
 
 
 def nice_rate(rate: float) -> float:
