@@ -15,15 +15,16 @@ rules, first match wins (``rules.py``, each threshold measured)::
     in progress or stopped, loss now 1.5x its start   -> unstable ("rising": not stopped, yet)
     finished with the loss 1.5x its start             -> diverged
     fewer than 2 evaluations                          -> pending
-    training and validation loss moved < 2%           -> not_learning (the rate is the limit)
+    training and validation loss moved < 2% (by the planned end, at this pace)
+                                                      -> not_learning (the rate is the limit)
+    a visible jump of the drawn loss after it had learned (+0.25, 1.75x its level)
+                                                      -> unstable (even at good accuracy)
     validation loss rose 2+ evaluations since its best while training loss kept falling
                                                       -> overfitting
-    a 3x, visible jump of the loss after it had learned, then back
-                                                      -> unstable (even at good accuracy)
     validation accuracy >= 90%                        -> good
-    flat last quarter, and the validation loss visibly bounces
+    flat last quarter, and the validation loss visibly bounces (25%+, twice)
                                                       -> oscillating
-    flat last quarter, at a large rate or after rising above its start
+    at a large rate, or after rising above its start: flat, creeping or slowed down
                                                       -> stalled (advise a smaller rate)
     still falling at its average pace, little progress (by the planned end, at this pace)
                                                       -> too_slow
@@ -34,7 +35,7 @@ rules, first match wins (``rules.py``, each threshold measured)::
 A run in progress says "So far (step k of n)" first; one the learner stopped says "Stopped by
 you at step k of n" first; neither claims an ending ("went well", "training stopped") that has
 not happened.  The next step is checked against ``others`` (``advice.py``): no suggestion of a
-value a visible run showed to fail.  ``diagnose_seeds(histories)`` judges several seeds of one
+value a visible run showed to fail, no "too weak" for a model that learned beside it.  ``diagnose_seeds(histories)`` judges several seeds of one
 setting together and says when they disagree.
 
 The real runs these rules are checked on are the named cases of ``diagnose/cases.py``.
