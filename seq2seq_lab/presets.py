@@ -67,7 +67,62 @@ _PRESETS: dict[str, tuple[dict, str, dict, str]] = {
                               "reverse", {"train_size": 640, "val_size": 200},
                               "4 units cannot hold 8 digits: the loss levels off near 2 "
                               "(~15% accuracy) while a 64-unit model reaches 99%"),
+    # ---- lesson 06 (notebooks/06_hidden_units_and_layers.ipynb; tests/test_lesson_06.py) ----
+    # Measured 2026-11-29, seeds 0-2, one torch thread (numbers per seed, 0 / 1 / 2).
+    "lesson_06_overfit": ({"rnn_num_hidden": 128, "rnn_attention_type": "none",
+                           "learning_rate": 0.01, "batch_size": 32, "max_num_epochs": 100,
+                           "max_num_batches": 200, "checkpoint_frequency_num_batches": 20},
+                          "reverse", {"seq_len": 6, "train_size": 300, "val_size": 200,
+                                      "noise": 0.3},
+                          "a model far bigger than its data: 143,630 weights for 300 pairs, 90 "
+                          "of them with a shuffled target (noise 0.3) that can only be "
+                          "memorised.  Validation loss is lowest at step 80 (1.26 / 1.30 / 1.20) "
+                          "and ends 0.50 / 0.48 / 0.54 above it while the training loss falls to "
+                          "0.15 / 0.10 / 0.13.  Attention off: with it, reversing generalises "
+                          "from few pairs and hides the memorising.  Length 6, not 8: the "
+                          "model learns enough (45% token accuracy at its best) for the climb to "
+                          "be from somewhere.  max_num_batches=200, not epochs: a train_size "
+                          "slider then changes the data, not the run's length (2000 pairs: best "
+                          "0.93 / 0.88 / 0.93, no climb above 0.04).  Evaluating every 20 "
+                          "batches gives 10 points, enough to see the turn; lr 0.01 fits 300 "
+                          "pairs within the 200 steps.  About 3 s a run on a free core; "
+                          "rnn_num_hidden=4 on the same data underfits: loss ~2.0, 16-19%"),
+    "lesson_06_regularised": ({"rnn_num_hidden": 128, "rnn_attention_type": "none",
+                               "learning_rate": 0.01, "batch_size": 32, "max_num_epochs": 100,
+                               "max_num_batches": 200, "checkpoint_frequency_num_batches": 20,
+                               "embed_dropout_source": 0.3, "embed_dropout_target": 0.3,
+                               "rnn_decoder_hidden_dropout": 0.3, "weight_decay": 1e-3},
+                              "reverse", {"seq_len": 6, "train_size": 300, "val_size": 200,
+                                          "noise": 0.3},
+                              "lesson_06_overfit plus dropout 0.3 on both embeddings and the "
+                              "decoder output and L2 1e-3: the validation loss never climbs "
+                              "(best at the last step, 1.31 / 1.26 / 1.25, about the plain "
+                              "run's best) while the training loss stays at 1.50-1.56: it no "
+                              "longer memorises the shuffled pairs.  Each alone helps less: "
+                              "dropout alone still climbs 0.10-0.27, L2 alone 0.05-0.10"),
+    "lesson_06_depth": ({}, "add", {"seq_len": 4},
+                        "adding 4-digit numbers needs the carry carried from digit to digit, "
+                        "the kind of task where depth is said to pay; the default GRU, "
+                        "attention and rate, 160 steps (~4-9 s a run on a free core).  Best "
+                        "validation loss, seeds 0 / 1 / 2.  Equal width (64 units): 1 layer "
+                        "1.58 / 1.59 / 1.54, 2 layers 1.62 / 1.59 / 1.64, 3 layers 1.64 / 1.63 "
+                        "/ 1.63.  Equal weights (~114k): 1 layer of 92 units 1.47 / 1.49 / 1.46 "
+                        "(41-45% token accuracy), 2 of 64 as above (35-38%), 3 of 52 1.69 / 1.71 "
+                        "/ 1.70 (33%).  Within a budget a lesson can wait for, depth did not "
+                        "pay: every run is still underfitting, and a deeper stack learns slower"),
 }
+# Lesson 06's depth runs on ``lesson_06_depth``: layers (encoder and decoder alike) -> units.
+# Equal width: the same 64 units per layer, so each layer adds weights (60,206 / 114,286 /
+# 168,366).  Equal weights: widths chosen so that each model has ~114k weights (114,470 /
+# 114,286 / 113,886), so depth is the only difference.
+LESSON_06_EQUAL_WIDTH = {1: 64, 2: 64, 3: 64}
+LESSON_06_EQUAL_WEIGHTS = {1: 92, 2: 64, 3: 52}
+# The capacity slider's two ends on ``lesson_06_overfit``: 4 units underfit, 128 overfit.
+LESSON_06_HIDDEN = {"underfits": 4, "overfits": 128}
+# More data on the slider: 2000 pairs instead of 300 (same noise, same 200 steps).
+LESSON_06_MORE_DATA = 2000
+# Early stopping on ``lesson_06_overfit``: 3 evaluations without a better validation loss.
+LESSON_06_PATIENCE = 3
 
 # ---- lesson 01 (notebooks/01_learning_rate.ipynb; tests/test_lesson_01.py) -----------------
 # The rates the lesson asks the learner to try on the default preset, and what each shows

@@ -1,0 +1,100 @@
+"""Seconds for each run a lesson asks the learner to make (target: under 15 s on 2 cores).
+
+    .venv/bin/python benchmarks/bench_lessons.py [--repeats N] [--write]
+
+Each Lab run is one ``train()`` with the lesson's preset and the slider values the lesson
+names, seed 0 (the Lab's), one torch thread (as every run trains); a cell that trains several
+runs at once (``train_seeds``, ``compare``) is timed whole, workers started beforehand, as a
+``Compare`` widget starts them when it is built.  Medians of ``--repeats``.  Add a lesson by
+adding its runs to ``LESSON_RUNS``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+from report import command, machine, write_section
+from seq2seq_lab import preset, train
+from seq2seq_lab.presets import (LESSON_06_EQUAL_WEIGHTS, LESSON_06_EQUAL_WIDTH,
+                                 LESSON_06_HIDDEN, LESSON_06_MORE_DATA, LESSON_06_PATIENCE)
+from seq2seq_lab.seed_bands import train_seeds
+
+
+def lab_run(name: str, task_options: dict | None = None, **changes):
+    """A Lab click: the preset with the sliders moved to ``changes`` (and task options)."""
+    def run():
+        chosen = preset(name, fast=False)
+        train(chosen.config.replace(**changes), task=chosen.task,
+              task_options={**chosen.task_options, **(task_options or {})}, seed=0)
+    return run
+
+
+def depth_run(layers: int, units: int):
+    return lab_run("lesson_06_depth", num_layers_encoder=layers, num_layers_decoder=layers,
+                   rnn_num_hidden=units)
+
+
+REGULARISED = dict(embed_dropout_source=0.3, embed_dropout_target=0.3,
+                   rnn_decoder_hidden_dropout=0.3, weight_decay=1e-3)
+LESSON_RUNS = {
+    "06": [
+        ("Lab `lesson_06_overfit` as it starts (128 units)", lab_run("lesson_06_overfit")),
+        ("... `rnn_num_hidden=4`",
+         lab_run("lesson_06_overfit", rnn_num_hidden=LESSON_06_HIDDEN["underfits"])),
+        (f"... `train_size={LESSON_06_MORE_DATA}`",
+         lab_run("lesson_06_overfit", {"train_size": LESSON_06_MORE_DATA})),
+        ("... dropouts 0.3, `weight_decay=0.001`", lab_run("lesson_06_overfit", **REGULARISED)),
+        (f"... `early_stopping_patience={LESSON_06_PATIENCE}`",
+         lab_run("lesson_06_overfit", early_stopping_patience=LESSON_06_PATIENCE)),
+        ("bands cell: `train_seeds` of 2 presets x 3 seeds (6 runs)",
+         lambda: train_seeds({"plain": "lesson_06_overfit",
+                              "regularised": "lesson_06_regularised"}, seeds=[0, 1, 2],
+                             fast=False)),
+        *[(f"Lab `lesson_06_depth`, {layers} x {units} units", depth_run(layers, units))
+          for layers, units in sorted(set(LESSON_06_EQUAL_WIDTH.items())
+                                      | set(LESSON_06_EQUAL_WEIGHTS.items()))],
+    ],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
+    args = parser.parse_args()
+    from seq2seq_lab.parallel import pool
+    pool.warm(2)   # worker start-up is not part of a click (see the module docstring)
+    header = machine()
+    rows = []
+    for lesson, runs in LESSON_RUNS.items():
+        for label, run in runs:
+            seconds = []
+            for _ in range(args.repeats):
+                start = time.perf_counter()
+                run()
+                seconds.append(time.perf_counter() - start)
+            median = statistics.median(seconds)
+            rows.append(f"| {lesson} | {label} | {median:.1f} | {max(seconds):.1f} |")
+            print(rows[-1], flush=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    body = "\n".join([
+        "## Lesson runs: seconds per click (`benchmarks/bench_lessons.py`)",
+        "",
+        f"Command: {command()}  ",
+        f"Machine: {header}; {load:.2f} at the end",
+        "(2 cores shared with other jobs: wall times grow with the load).  "
+        f"{args.repeats} repeat(s) each; target: every run a lesson asks for under 15 s.",
+        "",
+        "| lesson | run | median s | max s |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ])
+    print(body)
+    if args.write:
+        write_section("bench_lessons", body)
+
+
+if __name__ == "__main__":
+    main()

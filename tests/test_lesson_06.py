@@ -1,0 +1,161 @@
+"""Lesson 06's claims, trained with the lesson's own presets over seeds 0-2.
+
+The notebook (notebooks/06_hidden_units_and_layers.ipynb) says, of ``lesson_06_overfit`` (a
+128-unit GRU on 300 reverse pairs, 30% with shuffled targets): the validation loss is lowest
+early and then climbs while the training loss keeps falling (overfitting); 4 units underfit;
+2000 pairs instead of 300 give a lower validation loss that does not climb; dropout plus L2
+(``lesson_06_regularised``) stops the climb and keeps the training loss high; early stopping
+ends the run 3 evaluations after its best.  Of ``lesson_06_depth`` (adding 4-digit numbers):
+within 160 steps, extra layers did not help at equal width and cost at equal weights.
+Each test trains the runs of its claim once (module fixtures), with ``compare`` spreading
+them over the worker processes.
+"""
+import statistics
+
+import pytest
+
+from seq2seq_lab import compare, diagnose, preset
+from seq2seq_lab.presets import (LESSON_06_EQUAL_WEIGHTS, LESSON_06_EQUAL_WIDTH,
+                                 LESSON_06_HIDDEN, LESSON_06_MORE_DATA, LESSON_06_PATIENCE)
+from seq2seq_lab.seed_bands import train_seeds
+
+SEEDS = [0, 1, 2]
+OVERFIT = preset("lesson_06_overfit", fast=False)
+DEPTH = preset("lesson_06_depth", fast=False)
+
+
+def runs_of(chosen, vary=None, task_options=None):
+    return compare(chosen.config, vary=vary or {}, task=chosen.task,
+                   task_options={**chosen.task_options, **(task_options or {})}, seeds=SEEDS)
+
+
+def smoothed_end(history, batches=10):
+    return statistics.mean(history.train_loss[-batches:])
+
+
+@pytest.fixture(scope="module")
+def capacity():
+    """The capacity slider's two ends, 3 seeds each: {units: [History per seed]}."""
+    runs = runs_of(OVERFIT, vary={"rnn_num_hidden": list(LESSON_06_HIDDEN.values())})
+    return {units: [h for h in runs if h.config.rnn_num_hidden == units]
+            for units in LESSON_06_HIDDEN.values()}
+
+
+@pytest.fixture(scope="module")
+def bands_runs():
+    """The notebook's bands cell, as it calls it."""
+    runs = train_seeds({"plain": "lesson_06_overfit", "regularised": "lesson_06_regularised"},
+                       seeds=SEEDS, fast=False)
+    return {label: [h for h in runs if h.label == label] for label in ("plain", "regularised")}
+
+
+def test_big_model_overfits_validation_climbs_while_training_falls(capacity):
+    for history in capacity[LESSON_06_HIDDEN["overfits"]]:
+        assert history.num_parameters == 143_630
+        best = history.best_index
+        # lowest early (step 80 of 200 on every seed measured), then up by ~0.5
+        assert 40 <= history.best_step <= 120
+        assert 0.3 < history.val_loss[-1] - history.best_val_loss < 0.7   # "about half a unit"
+        assert smoothed_end(history) < 0.3                     # training loss still falling low
+        assert smoothed_end(history) < history.val_loss[best]
+        assert diagnose(history).kind == "overfitting"
+
+
+def test_tiny_model_underfits(capacity):
+    for history in capacity[LESSON_06_HIDDEN["underfits"]]:
+        assert history.num_parameters == 1_898
+        assert diagnose(history).kind == "underfitting"
+        assert 1.8 < min(history.val_loss) < 2.2 and 1.8 < smoothed_end(history) < 2.2  # near 2
+        assert max(history.val_accuracy) < 0.25
+
+
+def test_more_data_lowers_validation_loss_and_removes_the_climb(capacity):
+    more = runs_of(OVERFIT, task_options={"train_size": LESSON_06_MORE_DATA})
+    small = capacity[LESSON_06_HIDDEN["overfits"]]
+    for big, few in zip(more, small):
+        assert big.steps == few.steps == 200                  # same run length, more data
+        assert big.best_val_loss < few.best_val_loss - 0.2
+        assert big.val_loss[-1] - big.best_val_loss < 0.1
+    # "to about 0.9 from about 1.25"
+    assert 0.8 < statistics.mean(h.best_val_loss for h in more) < 1.0
+    assert 1.15 < statistics.mean(h.best_val_loss for h in small) < 1.35
+
+
+def test_dropout_and_l2_stop_the_climb(bands_runs):
+    plain, regularised = bands_runs["plain"], bands_runs["regularised"]
+    for before, after in zip(plain, regularised):
+        assert before.val_loss[-1] - before.best_val_loss > 0.3
+        assert after.val_loss[-1] - after.best_val_loss < 0.1
+        # about as good at its best (within 0.15), and no longer memorising: training loss
+        # stays high, above the validation loss
+        assert abs(after.best_val_loss - before.best_val_loss) < 0.15
+        assert smoothed_end(after) > 1.2 > smoothed_end(before) + 0.5
+        assert smoothed_end(after) > after.val_loss[-1]
+    # the bands do not overlap at the end: the highest regularised run ends below the lowest
+    # plain one
+    assert max(h.val_loss[-1] for h in regularised) < min(h.val_loss[-1] for h in plain) - 0.2
+
+
+def test_early_stopping_stops_three_evaluations_after_the_best(capacity):
+    plain = capacity[LESSON_06_HIDDEN["overfits"]]
+    stopped = runs_of(OVERFIT, vary={"early_stopping_patience": [LESSON_06_PATIENCE]})
+    every = OVERFIT.config.checkpoint_frequency_num_batches
+    for full, early in zip(plain, stopped):
+        assert early.stopped_early and early.steps < full.steps
+        assert early.steps == early.best_step + LESSON_06_PATIENCE * every
+        # the same run up to the stop: the same best step and loss
+        assert early.best_step == full.best_step and early.best_val_loss == full.best_val_loss
+        # the weights in memory at the stop are worse than the best ones
+        assert early.val_loss[-1] > early.best_val_loss
+    # the exercise's answer (the Lab trains seed 0)
+    assert stopped[0].steps == 140
+
+
+@pytest.fixture(scope="module")
+def depth():
+    """{(layers, units): [History per seed]} on lesson_06_depth, encoder and decoder alike."""
+    shapes = sorted(set(LESSON_06_EQUAL_WIDTH.items()) | set(LESSON_06_EQUAL_WEIGHTS.items()))
+    out = {}
+    for layers in sorted({layers for layers, _ in shapes}):
+        # one comparison per depth (its widths x seeds), so the pool keeps both cores busy
+        widths = [units for l, units in shapes if l == layers]
+        config = DEPTH.config.replace(num_layers_encoder=layers, num_layers_decoder=layers)
+        runs = compare(config, vary={"rnn_num_hidden": widths}, task=DEPTH.task,
+                       task_options=DEPTH.task_options, seeds=SEEDS)
+        for units in widths:
+            out[(layers, units)] = [h for h in runs if h.config.rnn_num_hidden == units]
+    return out
+
+
+def mean_best(histories):
+    return statistics.mean(h.best_val_loss for h in histories)
+
+
+def test_depth_parameter_counts(depth):
+    counts = {shape: runs[0].num_parameters for shape, runs in depth.items()}
+    assert counts[(1, 64)] == 60_206 and counts[(2, 64)] == 114_286 and counts[(3, 64)] == 168_366
+    assert counts[(1, 92)] == 114_470 and counts[(3, 52)] == 113_886
+
+
+def test_depth_at_equal_width_did_not_help(depth):
+    one = mean_best(depth[(1, 64)])
+    for layers in (2, 3):
+        assert mean_best(depth[(layers, 64)]) > one - 0.01
+    # the means the lesson quotes: 1.57, 1.61, 1.63
+    for layers, stated in ((1, 1.57), (2, 1.61), (3, 1.63)):
+        assert abs(mean_best(depth[(layers, 64)]) - stated) < 0.03
+
+
+def test_depth_at_equal_weights_cost_on_every_seed(depth):
+    shapes = [(layers, units) for layers, units in LESSON_06_EQUAL_WEIGHTS.items()]
+    for shallow, deep in zip(shapes, shapes[1:]):
+        assert max(h.best_val_loss for h in depth[shallow]) < \
+            min(h.best_val_loss for h in depth[deep])
+
+
+def test_every_depth_run_is_still_underfitting(depth):
+    for runs in depth.values():
+        for history in runs:
+            assert max(history.val_accuracy) < 0.5
+            assert history.best_step >= 0.8 * history.steps   # still improving near the end
+            assert diagnose(history).kind in ("underfitting", "too_slow")
