@@ -56,6 +56,8 @@ GREY = "#444444"
 MARK = "#D55E00"       # vermillion: suggestions and best cells, the palette's loudest colour
 
 _PLAIN = FuncFormatter(lambda value, _position: f"{value:g}")
+# 1e-5 rather than 1e-05: narrow panels of rates spanning decades need every character.
+_SHORT = FuncFormatter(lambda value, _position: f"{value:g}".replace("e-0", "e-"))
 
 
 # ---- looks -------------------------------------------------------------------------------
@@ -105,7 +107,8 @@ class Look:
         return t(key, self.language, **values)
 
     def font(self, scale: float = 1.0) -> dict:
-        return {"family": list(self.fonts), "size": self.theme.font_size * scale}
+        # Never under 7.5 pt: the notebook theme's small legends (0.75 x 9 pt) were hard to read.
+        return {"family": list(self.fonts), "size": max(self.theme.font_size * scale, 7.5)}
 
 
 def look_for(theme: "str | Theme | Look" = "notebook", language: str | None = None) -> Look:
@@ -195,18 +198,26 @@ def round_log(value: float, up: bool) -> float:
 def spans_decade(values: Iterable[float]) -> bool:
     """Log y when positive values span more than a factor of 10: on a linear axis the small
     ones would be a flat line at the bottom (``plots.wants_log_scale`` for losses)."""
+    return decades_of(values) > 1
+
+
+def decades_of(values: Iterable[float]) -> float:
+    """How many powers of ten the positive, finite ``values`` span."""
     values = [v for v in values if v > 0 and math.isfinite(v)]
-    return bool(values) and max(values) / min(values) > 10
+    return math.log10(max(values) / min(values)) if values else 0.0
 
 
-def set_y_scale(ax: Axes, log: bool) -> None:
+def set_y_scale(ax: Axes, log: bool, decades: float = 0.0) -> None:
+    """Log or linear y with few, plain tick labels.  ``decades``: how many the values span;
+    past two, 1-2-5 steps crowd the axis, so only powers of ten are labelled."""
     if log:
         ax.set_yscale("log")
         # Plain numbers (0.01, 0.1, 1) read better than 10^-2 for a learner, and skip
         # mathtext, which was a third of a frame's cost.  1-2-5 steps: a run between 0.3 and
         # 2.5 otherwise showed one tick label, "1".
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=8))
-        ax.yaxis.set_major_formatter(_PLAIN)
+        subs = (1.0,) if decades > 2 else (1.0, 2.0, 5.0)
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=8))
+        ax.yaxis.set_major_formatter(_PLAIN if decades <= 2 else _SHORT)
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_minor_locator(NullLocator())
     else:
@@ -410,8 +421,13 @@ def learning_rate_run(ax: Axes, view: RunView, look: Look) -> None:
 
 def settle_learning_rate(ax: Axes, views: list[RunView]) -> None:
     rates = [y for line in ax.lines for y in line.get_ydata()]
-    set_y_scale(ax, spans_decade(rates))
+    log = spans_decade(rates)
+    set_y_scale(ax, log, decades_of(rates))
     settle_y(ax)
+    if not log:
+        # From 0: a constant rate was zoomed into 0.0028-0.0032, ticks like 0.00296 that
+        # pushed the axis label off, and a warm-up starts near 0 anyway.
+        ax.set_ylim(0, round_log(max(ax.get_ylim()[1], 1e-12), up=True))
 
 
 def draw_learning_rate(ax: Axes, runs, *, theme="notebook", language: str | None = None,
@@ -475,9 +491,12 @@ def threshold_lines(ax: Axes, thresholds: Sequence[float], look: Look,
     for threshold in thresholds:
         artists.append(ax.axhline(threshold, color=GREY, linestyle=":", linewidth=width))
         if labelled:
-            artists.append(ax.text(0.01, threshold, f" clip_gradient = {format_value(threshold)}",
+            # On a pale box: the norms cross the threshold right where the name is written.
+            artists.append(ax.text(0.01, threshold, f"clip_gradient = {format_value(threshold)}",
                                    transform=ax.get_yaxis_transform(), ha="left", va="bottom",
-                                   fontdict=look.font(0.75), color=GREY))
+                                   fontdict=look.font(0.75), color=GREY,
+                                   bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none",
+                                         "pad": 1.0}))
     return artists
 
 
@@ -507,7 +526,7 @@ def clipped_notes(ax: Axes, views: list[RunView], look: Look) -> None:
 def settle_gradient_norm(ax: Axes) -> None:
     """Log y: norms span decades when a run blows up, and a factor of 2 reads the same
     anywhere on the axis."""
-    set_y_scale(ax, True)
+    set_y_scale(ax, True, decades_of(y for line in ax.lines for y in line.get_ydata()))
     settle_y(ax)
 
 
@@ -635,8 +654,10 @@ def draw_attention(ax: Axes, runs, *, index: int = -1, theme="notebook",
 def setup_range_test(ax: Axes, look: Look) -> None:
     style_axes(ax, look, look.t("axis_range_rate"), look.t("axis_loss"))
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=8))
-    ax.xaxis.set_major_formatter(_PLAIN)
+    # At most ~5 labels (every other decade over a 1e-5 to 10 sweep): more overlapped in a
+    # third of a projector's width.
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=5))
+    ax.xaxis.set_major_formatter(_SHORT)
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
@@ -653,12 +674,12 @@ def range_test_lines(ax: Axes, result, look: Look) -> None:
     if rate is not None and math.isfinite(rate) and lrs:
         at = float(np.interp(math.log(rate), np.log(lrs), smoothed))
         ax.axvline(rate, color=MARK, linestyle="--", linewidth=theme.line_width * 0.8,
-                   label=look.t("legend_suggestion", rate=format_value(rate)))
+                   label=look.t("legend_suggestion", rate=f"{rate:.2g}"))
         add_line(ax, [rate], [at], marker="o", markersize=theme.marker_size * 1.6, color=MARK,
                  linestyle="none")
-        ax.annotate(format_value(rate), (rate, at), xytext=(6, 10), textcoords="offset points",
-                    fontsize=theme.font_size * 0.9, color=MARK, fontweight="bold",
-                    fontfamily=list(look.fonts))
+        # Two digits: the rule reads a noisy curve, 0.006579 would claim a precision it lacks.
+        ax.annotate(f"{rate:.2g}", (rate, at), xytext=(6, 10), textcoords="offset points",
+                    fontsize=theme.font_size, color=MARK, fontfamily=list(look.fonts))
 
 
 def run_rates(ax: Axes, views: list[RunView], look: Look) -> None:
@@ -855,15 +876,36 @@ def band_values(group: list[RunView], metric: str) -> tuple[list[int], np.ndarra
 
 
 def group_label(group: list[RunView]) -> str:
-    """A group's legend text: its first run's label without a run number ("#3 ")."""
+    """A group's legend text: its first run's label without a run number ("#3 ") and without
+    its seed ("seed=0"): the group stands for all its seeds."""
     label = group[0].label
-    return label.split(" ", 1)[1] if label.startswith("#") and " " in label else label
+    label = label.split(" ", 1)[1] if label.startswith("#") and " " in label else label
+    parts = [part for part in label.split(", ") if not part.startswith("seed=")]
+    return ", ".join(parts) or "defaults"
 
 
-def bands_lines(ax: Axes, views: list[RunView], metric: str, look: Look) -> list[Line2D]:
-    """For each group: the mean as a line with dots, the min-max range as a band."""
+def band_names(groups: list[list[RunView]]) -> tuple[str, list[str]]:
+    """(legend title, a name per group).  Labels that say what differs from a base config
+    ("learning_rate=0.001, batch_size=32", as ``compare`` and the Lab write them) become the
+    values of the fields that differ between the groups, under those fields as the title
+    ("learning_rate, batch_size": "0.001, 32"): whole labels did not fit a third of a
+    projector's width.  Other labels (a caller's own names) are kept."""
+    labels = [group_label(group) for group in groups]
+    fields = varying_fields([group[0].history for group in groups])
+    if not fields or not any("=" in label for label in labels):
+        return "", labels
+    return ", ".join(fields), [", ".join(format_value(getattr(g[0].history.config, f))
+                                         for f in fields) for g in groups]
+
+
+def bands_lines(ax: Axes, views: list[RunView], metric: str, look: Look
+                ) -> tuple[list[Line2D], str]:
+    """For each group: the mean as a line with dots, the min-max range as a band; returns
+    the mean lines (labelled for a legend) and the legend's title."""
     theme, handles = look.theme, []
-    for group in band_groups(views):
+    groups = band_groups(views)
+    title, names = band_names(groups)
+    for group, name in zip(groups, names):
         steps, values = band_values(group, metric)
         if not steps:
             continue
@@ -873,13 +915,18 @@ def bands_lines(ax: Axes, views: list[RunView], metric: str, look: Look) -> list
         marker = {} if metric == "train_loss" else {"marker": "o", "markersize": theme.marker_size}
         handles.append(add_line(ax, steps, values.mean(axis=0), color=color,
                                 linewidth=theme.line_width, **marker,
-                                label=look.t("legend_band", label=group_label(group),
-                                             count=len(group))))
-    return handles
+                                label=look.t("legend_band", label=name, count=len(group))))
+    return handles, title
 
 
-def settle_bands(ax: Axes, views: list[RunView], metric: str, handles, look: Look,
-                 legend: bool = True) -> None:
+def bands_legend(ax: Axes, handles, title: str, look: Look):
+    """The groups' legend; five groups at most by name: more fill the panel."""
+    return ax.legend(handles=handles[:5], title=title or None, loc="best", prop=look.font(0.7),
+                     title_fontproperties=look.font(0.7), frameon=True, framealpha=0.8,
+                     edgecolor="none")
+
+
+def settle_bands(ax: Axes, views: list[RunView], metric: str, handles, look: Look) -> None:
     if metric.endswith("loss"):
         set_y_scale(ax, spans_decade(y for line in ax.lines for y in line.get_ydata()))
         settle_y(ax)
@@ -887,10 +934,6 @@ def settle_bands(ax: Axes, views: list[RunView], metric: str, handles, look: Loo
         ax.set_ylim(0, 1.02)
     if not handles:
         note(ax, look.t("lab_press_train"), look)
-    elif legend:
-        # Five groups at most by name: more fill the panel.
-        ax.legend(handles=handles[:5], loc="best", prop=look.font(0.7), frameon=True,
-                  framealpha=0.8, edgecolor="none")
 
 
 def setup_bands(ax: Axes, look: Look, metric: str) -> None:
@@ -910,9 +953,11 @@ def draw_bands(ax: Axes, runs, *, metric: str = "val_loss", theme="notebook",
         raise ValueError(f"metric must be one of {', '.join(BAND_METRICS)}, not {metric!r}")
     look, views = look_for(theme, language), as_views(runs)
     setup_bands(ax, look, metric)
-    handles = bands_lines(ax, views, metric, look)
+    handles, title = bands_lines(ax, views, metric, look)
     set_step_limit(ax, views, 0.0)
     settle_bands(ax, views, metric, handles, look)
+    if handles:
+        bands_legend(ax, handles, title, look)
     return ax
 
 

@@ -163,8 +163,8 @@ def test_range_test_panel_marks_and_labels_the_suggestion():
     line_with(ax, result.smoothed, result.lrs)
     suggestion = line_with(ax, [0, 1], [result.suggestion, result.suggestion])  # axvline
     assert suggestion.get_linestyle() == "--"
-    assert f"suggestion: {format_value(result.suggestion)}" in texts(ax)
-    assert format_value(result.suggestion) in texts(ax)           # written on the curve
+    assert f"suggestion: {result.suggestion:.2g}" in texts(ax)
+    assert f"{result.suggestion:.2g}" in texts(ax)               # written on the curve
     line_with(ax, [0, 1], [history.config.learning_rate] * 2)     # where the run sat
 
 
@@ -209,7 +209,13 @@ def test_bands_panel_draws_the_mean_of_seeds_and_their_range():
     first = np.array([h.val_loss for h in histories if h.config.learning_rate == 3e-3])
     outline = bands[0].get_paths()[0].vertices[:, 1]
     assert np.isclose(outline.min(), first.min()) and np.isclose(outline.max(), first.max())
-    assert sum("(3 seeds)" in text for text in texts(ax)) == 2
+    assert sorted(texts(ax)) == ["0.003 (3 seeds)", "0.03 (3 seeds)"]
+    assert ax.get_legend().get_title().get_text() == "learning_rate"
+    named = [RunView(h, "slow" if h.config.learning_rate == 3e-3 else "fast", color, "member")
+             for h, color in zip(histories, ["#0072B2", "#D55E00"] * 3)]
+    ax = axes()
+    draw_bands(ax, named, language="en")                   # a caller's own labels stay
+    assert sorted(texts(ax)) == ["fast (3 seeds)", "slow (3 seeds)"]
     ax = axes()
     draw_bands(ax, histories, metric="val_accuracy", language="ko")
     assert ax.get_ylabel() == "검증 토큰 정확도"

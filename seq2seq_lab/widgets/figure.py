@@ -175,7 +175,7 @@ class LearningRatePanel(_PerRunPanel):
                             label=look.t("legend_planned")),
                      Line2D([], [], color=drawing.GREY, linewidth=width * 0.8,
                             label=look.t("legend_used"))],
-            loc="upper right", prop=look.font(0.75), frameon=False)])
+            loc="best", prop=look.font(0.75), frameon=False)])
 
     def draw_run(self, view: RunView) -> None:
         drawing.learning_rate_run(self.ax, view, self.look)
@@ -327,19 +327,18 @@ class BandsPanel(FigurePanel):
             raise ValueError(f"metric must be one of {', '.join(drawing.BAND_METRICS)}, "
                              f"not {self.metric!r}")
         drawing.setup_bands(self.ax, self.look, self.metric)
-        self._handles = []
+        self._handles, self._title = [], ""
 
     def draw(self, views, keep) -> None:
-        self._handles = drawing.bands_lines(self.ax, views, self.metric, self.look)
+        self._handles, self._title = drawing.bands_lines(self.ax, views, self.metric, self.look)
 
     def settle(self, views, empty_note) -> None:
-        ax, look, handles = self.ax, self.look, self._handles
-        drawing.settle_bands(ax, views, self.metric, handles, look, legend=False)
+        ax, look, handles, title = self.ax, self.look, self._handles, self._title
+        drawing.settle_bands(ax, views, self.metric, handles, look)
         # The legend names the groups, which change only when runs join: static.
-        entries = tuple((h.get_label(), h.get_color()) for h in handles[:5])
-        self.set_static(entries, lambda: [ax.legend(
-            handles=handles[:5], loc="best", prop=look.font(0.7), frameon=True, framealpha=0.8,
-            edgecolor="none")] if entries else [])
+        entries = (title, *((h.get_label(), h.get_color()) for h in handles[:5]))
+        self.set_static(entries, lambda: [drawing.bands_legend(ax, handles, title, look)]
+                        if handles else [])
 
 
 LIVE_PANELS = {panel.name: panel for panel in (
