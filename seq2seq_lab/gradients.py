@@ -25,9 +25,11 @@ import threading
 
 import torch
 
+from .compare import compare
 from .config import Seq2SeqConfig
 from .data import PAD_ID, Task
 from .models import Seq2Seq, build_model, sequence_loss
+from .presets import preset
 from .training import CPU, as_config, resolve_task, total_steps, train, training_threads
 
 
@@ -79,6 +81,16 @@ def gradient_flow(model: Seq2Seq, task: Task, examples: int = 64,
             model.train()
 
 
+def initial_gradient_flow(config: Seq2SeqConfig, task: Task, seed: int = 0,
+                          examples: int = 64) -> list[float]:
+    """:func:`gradient_flow` of the untrained model of ``train(config, task, seed)``."""
+    # The very weights train() draws for this seed: it seeds, then builds the model first.
+    with training_threads(CPU), torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = build_model(config, len(task.source_vocab), len(task.target_vocab))
+        return gradient_flow(model, task, examples)
+
+
 def gradient_flow_during(config: Seq2SeqConfig | dict | None = None, task: Task | str = "recall",
                          seed: int = 0, at_steps=(0, 100, 400), task_options: dict | None = None,
                          examples: int = 64) -> dict[int, list[float]]:
@@ -96,11 +108,7 @@ def gradient_flow_during(config: Seq2SeqConfig | dict | None = None, task: Task 
                          f"(max_num_epochs x batches per epoch), got {steps}")
     flows: dict[int, list[float]] = {}
     if 0 in steps:
-        # The very weights train() draws for this seed: it seeds, then builds the model first.
-        with training_threads(CPU), torch.random.fork_rng():
-            torch.manual_seed(seed)
-            model = build_model(config, len(task.source_vocab), len(task.target_vocab))
-            flows[0] = gradient_flow(model, task, examples)
+        flows[0] = initial_gradient_flow(config, task, seed, examples)
     later = [step for step in steps if step > 0]
     if later:
         done = threading.Event()
@@ -114,3 +122,71 @@ def gradient_flow_during(config: Seq2SeqConfig | dict | None = None, task: Task 
 
         train(config, task=task, seed=seed, callbacks=[Recorder()], stop_event=done, device="cpu")
     return flows
+
+
+def gradient_flows(histories, examples: int = 64) -> list[tuple[str, dict[int, list[float]]]]:
+    """:func:`gradient_flow` of finished runs (``train`` or ``compare`` Histories, which hold
+    their trained model): at initialisation (the weights the run started from, rebuilt from
+    its config and seed) and at its end.
+
+    :return: ``[(label, {0: flow at initialisation, steps: flow after the run}), ...]``
+    """
+    flows = []
+    for history in histories:
+        task = resolve_task(history.task, history.task_options)
+        measured = {0: initial_gradient_flow(history.config, task, history.seed, examples)}
+        if history.model is not None and history.steps:
+            with training_threads(CPU):
+                measured[history.steps] = gradient_flow(history.model, task, examples)
+        flows.append((history.label, measured))
+    return flows
+
+
+def gradient_flow_compare(name: str, param: str, values, seed: int = 0,
+                          fast: bool | None = None,
+                          examples: int = 64) -> list[tuple[str, dict[int, list[float]]]]:
+    """Train preset ``name`` once per value of ``param`` (``compare``: side by side on the
+    worker processes) and return :func:`gradient_flows` of the runs, labelled
+    ``"param=value"``, in the order of ``values``.
+
+    Why not :func:`gradient_flow_during`: that trains one run after another in this process;
+    here the runs share the cores, so a lesson cell waits about as long as one ``Compare``.
+    """
+    chosen = preset(name, fast=fast)
+    histories = compare(chosen.config, vary={param: list(values)}, task=chosen.task,
+                        seed=seed, task_options=chosen.task_options)
+    return gradient_flows(histories, examples)
+
+
+def gradient_flow_figure(flows: list[tuple[str, dict[int, list[float]]]], *,
+                         theme: str = "notebook", language: str | None = None):
+    """One panel per moment measured (at initialisation, after the run), each with one line
+    per run (``panels.draw_gradient_flow``), drawn on an Agg figure and returned as an
+    ``IPython.display.Image`` (no pyplot, as everywhere in the library)."""
+    from IPython.display import Image
+    from matplotlib.figure import Figure
+
+    from .i18n import t
+    from .panels import RUN_COLORS, draw_gradient_flow, look_for
+    from .plots import to_png
+
+    look = look_for(theme, language)
+    steps = sorted({step for _, measured in flows for step in measured})
+    colors = {label: RUN_COLORS[i % len(RUN_COLORS)] for i, (label, _) in enumerate(flows)}
+    figure = Figure(figsize=(look.theme.width, look.theme.height * 1.15), dpi=look.theme.dpi,
+                    layout="constrained")
+    axes = []
+    for i, step in enumerate(steps):
+        ax = figure.add_subplot(1, len(steps), i + 1)
+        axes.append(ax)
+        title = t("gradient_flow_at_init", look.language) if step == 0 else \
+            t("gradient_flow_after", look.language, steps=step)
+        draw_gradient_flow(ax, {label: measured[step] for label, measured in flows
+                                if step in measured},
+                           title=title, colors=colors, theme=look, language=look.language)
+    if axes:   # one y scale for every moment, so a line's drop reads the same in each panel
+        low = min(ax.get_ylim()[0] for ax in axes)
+        high = max(ax.get_ylim()[1] for ax in axes)
+        for ax in axes:
+            ax.set_ylim(low, high)
+    return Image(to_png(figure, dpi=look.theme.dpi))

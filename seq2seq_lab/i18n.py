@@ -129,6 +129,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "legend_clipped": {"en": "{percent:.0f}% of batches clipped", "ko": "배치의 {percent:.0f}% 잘림"},
     "legend_clipped_range": {"en": "{low:.0f}-{high:.0f}% of batches clipped",
                              "ko": "배치의 {low:.0f}-{high:.0f}% 잘림"},
+    "axis_source_position": {"en": "source position t", "ko": "입력 위치 t"},
+    "axis_gradient_flow": {"en": "|dL/dh_t| (log scale)", "ko": "|dL/dh_t| (로그 눈금)"},
+    "axis_gradient_flow_relative": {"en": "|dL/dh_t| / that of the last position",
+                                    "ko": "|dL/dh_t| / 마지막 위치의 값"},
+    "gradient_flow_at_init": {"en": "at initialisation", "ko": "초기화 직후"},
+    "gradient_flow_after": {"en": "after {steps} steps", "ko": "{steps} 스텝 학습 후"},
+    "gradient_flow_empty": {"en": "No gradient measured yet.", "ko": "아직 측정한 기울기가 없습니다."},
     "axis_attention_source": {"en": "source tokens", "ko": "입력 토큰"},
     "axis_attention_output": {"en": "output tokens", "ko": "출력 토큰"},
     "attention_none": {"en": "No attention to show: this model has\nrnn_attention_type = none, "

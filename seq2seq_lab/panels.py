@@ -4,7 +4,7 @@ Lessons: 01-09 through the live widgets (``Lab(panels=[...])``, ``Compare(panels
 which draw with these same functions, see ``widgets/figure.py``), and any lesson cell or script
 that draws finished runs on its own ``Figure``; each function names the lessons that use it.
 
-=====================  ===================================================================
+====================== ===================================================================
 ``draw_loss``           training loss per batch and validation loss per evaluation
 ``draw_accuracy``       validation token accuracy per evaluation
 ``draw_learning_rate``  the schedule: planned (dashed) before a run, the rates used (solid)
@@ -13,7 +13,8 @@ that draws finished runs on its own ``Figure``; each function names the lessons 
 ``draw_range_test``     loss against learning rate from ``lr_find``, the suggestion marked
 ``draw_grid``           one number per run over two hyperparameters (best val loss, ...)
 ``draw_bands``          several seeds of a setting: their mean and a min-max band
-=====================  ===================================================================
+``draw_gradient_flow``  |dL/dh_t| against the source position t (``gradients.py``), log y
+====================== ===================================================================
 
 Every function takes ``runs``: Histories, or ``RunView``s when the caller chooses labels,
 colours and roles (a ``ghost`` is an earlier run, drawn faded), plus ``theme`` (``notebook``
@@ -958,6 +959,60 @@ def draw_bands(ax: Axes, runs, *, metric: str = "val_loss", theme="notebook",
     settle_bands(ax, views, metric, handles, look)
     if handles:
         bands_legend(ax, handles, title, look)
+    return ax
+
+
+# ---- gradient flow -------------------------------------------------------------------------
+def setup_gradient_flow(ax: Axes, look: Look, relative: bool) -> None:
+    style_axes(ax, look, look.t("axis_source_position"),
+               look.t("axis_gradient_flow_relative" if relative else "axis_gradient_flow"))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+
+
+def draw_gradient_flow(ax: Axes, flows, *, title: str = "", relative: bool = True,
+                       colors=None, theme="notebook", language: str | None = None) -> Axes:
+    """How much training signal reaches each source position: mean |dL/dh_t| of the encoder's
+    top layer against the position t (``gradients.gradient_flow``), one line per run, log y.
+
+    :param flows: ``{label: [|dL/dh_t| for t = 1 .. S]}`` (or ``(label, values)`` pairs), all
+        measured at one moment of training (``title`` says which, e.g. "at initialisation")
+    :param relative: divide each line by its value at the last position, so every line ends
+        at 1 and its left end reads "how much less (or more) the first token gets than the
+        last": the drop is what vanishing means, the height of a line is not
+    :param colors: ``{label: colour}``; default the run colours in order
+
+    Lessons: 07 (vanishing gradients made visible: RNN vs GRU vs LSTM, the forget-gate bias)."""
+    look = look_for(theme, language)
+    pairs = list(flows.items()) if hasattr(flows, "items") else list(flows)
+    setup_gradient_flow(ax, look, relative)
+    width = look.theme.line_width
+    handles = []
+    for index, (label, values) in enumerate(pairs):
+        values = [float(v) for v in values]
+        if not values:
+            continue
+        if relative:
+            last = values[-1]
+            values = [v / last if last > 0 else math.nan for v in values]
+        color = (colors or {}).get(label, RUN_COLORS[index % len(RUN_COLORS)])
+        positions = list(range(1, len(values) + 1))
+        handles.append(add_line(ax, positions, _finite(values), color=color, linewidth=width,
+                                marker="o", markersize=look.theme.marker_size * 0.7,
+                                label=str(label)))
+    if relative and handles:
+        # Where a line crosses this, position t gets as much signal as the last one.
+        ax.axhline(1.0, color=GREY, linestyle=":", linewidth=width * 0.7)
+    if title:
+        ax.set_title(title, fontdict=look.font(0.95))
+    if not handles:
+        note(ax, look.t("gradient_flow_empty"), look)
+        return ax
+    longest = max(len(values) for _, values in pairs)
+    ax.set_xlim(0.5, longest + 0.5)
+    set_y_scale(ax, True)
+    settle_y(ax, min_ratio=10.0)
+    ax.legend(handles=handles, loc="best", prop=look.font(0.75), frameon=True, framealpha=0.8,
+              edgecolor="none")
     return ax
 
 
