@@ -3,9 +3,9 @@
 Lessons: 06 (a big model with and without regularisation, over 3 seeds: is the pull-back
 bigger than what a seed changes?).
 
-One run can mislead: near the edge of a regime the seed alone decides what a curve does
-(PROBES: the default run at 0.001 reached 81% or 99% by seed).  So a lesson's claim is shown
-the way its test checks it, over seeds::
+One run can mislead: near the edge of a regime the seed alone (initial weights, batch order,
+dropout) can decide what a curve does.  So a lesson's claim is shown the way its test checks
+it, over seeds::
 
     runs = train_seeds({"plain": "lesson_06_overfit", "regularised": "lesson_06_regularised"},
                        seeds=[0, 1, 2])

@@ -76,6 +76,9 @@ def test_more_data_lowers_validation_loss_and_removes_the_climb(capacity):
         assert big.steps == few.steps == 200                  # same run length, more data
         assert big.best_val_loss < few.best_val_loss - 0.2
         assert big.val_loss[-1] - big.best_val_loss < 0.1
+        # the verdict: underfitting, with the training loss above the (clean) validation loss
+        assert diagnose(big).kind == "underfitting"
+        assert smoothed_end(big) > big.val_loss[-1]
     # "to about 0.9 from about 1.25"
     assert 0.8 < statistics.mean(h.best_val_loss for h in more) < 1.0
     assert 1.15 < statistics.mean(h.best_val_loss for h in small) < 1.35
@@ -91,6 +94,10 @@ def test_dropout_and_l2_stop_the_climb(bands_runs):
         assert abs(after.best_val_loss - before.best_val_loss) < 0.15
         assert smoothed_end(after) > 1.2 > smoothed_end(before) + 0.5
         assert smoothed_end(after) > after.val_loss[-1]
+        assert diagnose(after).kind == "underfitting"          # what the verdict then says
+        # at the plain run's best step the regularised one is still well above it
+        at = after.eval_steps.index(before.best_step)
+        assert after.val_loss[at] > before.best_val_loss + 0.1
     # the bands do not overlap at the end: the highest regularised run ends below the lowest
     # plain one
     assert max(h.val_loss[-1] for h in regularised) < min(h.val_loss[-1] for h in plain) - 0.2
