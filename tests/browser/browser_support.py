@@ -243,8 +243,10 @@ def has_lab_widget(notebook: Path) -> bool:
     return bool(re.search(r"\b(Lab|Compare)\(", code))
 
 
+# "run N finished": a Compare's progress line also names a run ("0 of 2 settings finished;
+# run 1 (...): step 13/16"), which is the run in progress, not a finished count.
 _JS_NEW_RUN = r"""([el, before]) => {
-     const match = /\brun (\d+)/.exec(el.innerText || '');
+     const match = /\brun (\d+) finished/.exec(el.innerText || '');
      return match && Number(match[1]) > before;
    }"""
 
@@ -258,7 +260,7 @@ def wait_for_new_run(page, status, runs_before: int, timeout_ms: int) -> None:
 
 def finished_runs(status_text: str) -> int:
     """The kernel's finished-run count the status line reports ("run 2 finished: ...")."""
-    match = re.search(r"\brun (\d+)", status_text)
+    match = re.search(r"\brun (\d+) finished", status_text)
     return int(match.group(1)) if match else 0
 
 

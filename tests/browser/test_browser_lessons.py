@@ -230,7 +230,9 @@ import gc as _gc, json as _json
 _labs = [o for o in _gc.get_objects() if type(o).__name__ in ('Lab', 'Compare')
          and not isinstance(o, type) and hasattr(o, 'finished_count')]
 print(_json.dumps([[l.finished_count,
-                    repr(getattr(l.runs[-1].config, {parameter!r}, None)) if l.runs else None,
+                    # a task option (Compare over seq_len) is in task_options, not the config
+                    repr(getattr(l.runs[-1].config, {parameter!r},
+                                 l.runs[-1].task_options.get({parameter!r}))) if l.runs else None,
                     bool(l.runs and l.runs[-1].stopped_by_user)]
                    for l in _labs]))
 del _labs
