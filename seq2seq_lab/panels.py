@@ -920,9 +920,9 @@ def bands_lines(ax: Axes, views: list[RunView], metric: str, look: Look
     return handles, title
 
 
-def bands_legend(ax: Axes, handles, title: str, look: Look):
+def bands_legend(ax: Axes, handles, title: str, look: Look, loc: str = "best"):
     """The groups' legend; five groups at most by name: more fill the panel."""
-    return ax.legend(handles=handles[:5], title=title or None, loc="best", prop=look.font(0.7),
+    return ax.legend(handles=handles[:5], title=title or None, loc=loc, prop=look.font(0.7),
                      title_fontproperties=look.font(0.7), frameon=True, framealpha=0.8,
                      edgecolor="none")
 

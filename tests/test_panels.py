@@ -14,13 +14,12 @@ import numpy as np
 import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from PIL import Image
 
 from seq2seq_lab import Lab, lr_find, set_language, train
 from seq2seq_lab.compare import compare
-from seq2seq_lab.config import Seq2SeqConfig, format_value
+from seq2seq_lab.config import Seq2SeqConfig
 from seq2seq_lab.plots import centered_average
 from seq2seq_lab.panels import (RunView, draw_accuracy, draw_attention, draw_bands,
                                 draw_gradient_norm, draw_grid, draw_learning_rate, draw_loss,
@@ -233,11 +232,16 @@ def test_rows_hold_up_to_three_panels():
     assert rows_of(4) == [2, 2] and rows_of(5) == [3, 2] and rows_of(7) == [3, 3, 1]
 
 
-def test_live_frames_of_four_panels_equal_frames_drawn_from_scratch():
-    """Each panel keys its own part of the cached background: across a run in progress (the
-    attention's tokens change at evaluations) and a new run over a ghost, a live frame must
-    look like one drawn from nothing."""
-    panels = ["loss", "accuracy", "gradient_norm", "attention"]
+@pytest.mark.parametrize("theme, language, panels, rows", [
+    ("notebook", "en", ["loss", "accuracy", "gradient_norm", "attention"], [2, 2]),
+    ("projector", "ko", ["loss", "gradient_norm", "attention", "learning_rate", "bands"], [3, 2]),
+])
+def test_live_frames_of_several_panels_equal_frames_drawn_from_scratch(theme, language, panels,
+                                                                        rows):
+    """Each panel keys its own part of the cached background, and a panel whose key alone
+    changed is redrawn in its own region: across a run in progress (the attention's tokens
+    change at evaluations) and a new run over a ghost, a live frame must look like one drawn
+    from nothing."""
     frames = []
 
     class Capture:
@@ -251,14 +255,14 @@ def test_live_frames_of_four_panels_equal_frames_drawn_from_scratch():
     count = len(frames)
     train(SMALL, task=task(), seed=1, callbacks=[Capture()])
     planned = first.steps
-    live = LabFigure("notebook", "en", panels)
-    assert live.rows == [2, 2]
+    live = LabFigure(theme, language, panels)
+    assert live.rows == rows
     scenes = [[RunView(f, "#1", "#0072B2", "current", planned)] for f in frames[:count]]
     scenes += [[RunView(snapshot(first), "#1", "#0072B2", "ghost", planned),
                 RunView(f, "#2", "#D55E00", "current", planned)] for f in frames[count:]]
     for views in scenes:
         cached = pixels(live.render(views, legends=False))
-        scratch = pixels(LabFigure("notebook", "en", panels).render(views, legends=False))
+        scratch = pixels(LabFigure(theme, language, panels).render(views, legends=False))
         assert cached.shape == scratch.shape
         # Anti-aliasing may round an edge pixel by a few levels; a misplaced artist differs by tens.
         assert np.abs(cached - scratch).max() <= 6, [v.history.steps for v in views]

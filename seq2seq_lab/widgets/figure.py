@@ -30,6 +30,7 @@ import math
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 from .. import panels as drawing
 from ..history import History
@@ -175,7 +176,7 @@ class LearningRatePanel(_PerRunPanel):
                             label=look.t("legend_planned")),
                      Line2D([], [], color=drawing.GREY, linewidth=width * 0.8,
                             label=look.t("legend_used"))],
-            loc="best", prop=look.font(0.75), frameon=False)])
+            loc="upper right", prop=look.font(0.75), frameon=False)])
 
     def draw_run(self, view: RunView) -> None:
         drawing.learning_rate_run(self.ax, view, self.look)
@@ -337,7 +338,10 @@ class BandsPanel(FigurePanel):
         drawing.settle_bands(ax, views, self.metric, handles, look)
         # The legend names the groups, which change only when runs join: static.
         entries = (title, *((h.get_label(), h.get_color()) for h in handles[:5]))
-        self.set_static(entries, lambda: [drawing.bands_legend(ax, handles, title, look)]
+        # A fixed corner: "best" is decided when the background is drawn, and the curves
+        # grow afterwards (a cached frame then differed from a fresh one).
+        corner = "upper right" if self.metric.endswith("loss") else "lower right"
+        self.set_static(entries, lambda: [drawing.bands_legend(ax, handles, title, look, corner)]
                         if handles else [])
 
 
@@ -398,6 +402,7 @@ class LabFigure:
         self._background, self._background_key = None, None   # axes + ghosts (pixels)
         self._axes_background, self._axes_key = None, None     # axes alone (pixels)
         FigureCanvasAgg(self.figure)
+        self._placed = None             # the arguments of the last ``_layout``
         self.panels: list[FigurePanel] = []
         first_step = None
         for name, options in specs:
@@ -407,8 +412,7 @@ class LabFigure:
             self.panels.append(panel)
             if panel.step_axis and first_step is None:
                 first_step = ax
-        self._layout(top=self.theme.font_size * 0.0, bottom=self._label_room(), height=self.height,
-                     top_fraction=0.03)
+        self._layout(top=0.0, bottom=self._label_room(), height=self.height, top_fraction=0.03)
         for panel in self.panels:
             panel.setup()
         step_panels = [p for p in self.panels if p.step_axis]
@@ -450,6 +454,9 @@ class LabFigure:
         font) for each next panel's tick labels and y label; a constant fraction left a wide
         hole on the wide projector figure.  Rows: the room a row's titles need above it,
         the x labels' room under it."""
+        if (top, bottom, height, top_fraction) == self._placed:
+            return   # every live frame asks; the panels are already there
+        self._placed = (top, bottom, height, top_fraction)
         theme = self.theme
         width, size = theme.width, theme.font_size / 72
         left, right, gap = size * 6.0, width * 0.015, size * 5.8
@@ -464,18 +471,31 @@ class LabFigure:
         shares = [1.0] + [self.ROW_SHRINK] * (len(self.rows) - 1)
         y = height - top_margin
         start = 0
+        # Each panel's region: its axes and the margins its labels use (the gap on its left,
+        # the room under its row, the room above for titles), disjoint from its neighbours',
+        # so ``_live_png`` can redraw one panel's axes alone (figure fractions).
+        self._regions = {}
         for row, count in enumerate(self.rows):
+            region_top = height if row == 0 else y - row_gap
             if row:
                 y -= row_gap + tops[row]
             row_height = free * shares[row] / sum(shares)
+            region_bottom = 0.0 if row == len(self.rows) - 1 else y - row_height - row_gap
             members = self.panels[start:start + count]
             total = sum(p.weight for p in members)
             span = width - left - right - gap * (count - 1)
             x = left
-            for panel in members:
+            for index, panel in enumerate(members):
                 panel_width = span * panel.weight / total
                 panel.ax.set_position((x / width, (y - row_height) / height,
                                        panel_width / width, row_height / height))
+                # Borders 3 px right of a spine: its anti-aliased edge belongs to its panel.
+                pad = 3 / theme.dpi
+                region_left = 0.0 if index == 0 else x - gap + pad
+                region_right = width if index == count - 1 else x + panel_width + pad
+                self._regions[panel] = (region_left / width, region_bottom / height,
+                                        (region_right - region_left) / width,
+                                        (region_top - region_bottom) / height)
                 x += panel_width + gap
             y -= row_height
             start += count
@@ -521,7 +541,16 @@ class LabFigure:
             for artist in artists:
                 artist.set_visible(False)
             if limits != self._axes_key:
-                canvas.draw()
+                changed = [panel for panel, new, old in
+                           zip(self.panels, limits, self._axes_key or ()) if new != old]
+                if self._axes_key is None or len(changed) != 1:
+                    canvas.draw()
+                else:
+                    # One panel changed (the attention's tokens at an evaluation, one axis
+                    # crossing a round number): paste the others and redraw its region only;
+                    # drawing all four panels' axes took ~4x as long.
+                    canvas.restore_region(self._axes_background)
+                    self._redraw_region(changed[0])
                 self._axes_background = canvas.copy_from_bbox(self.figure.bbox)
                 self._axes_key = limits
             else:
@@ -537,6 +566,15 @@ class LabFigure:
         for artist in sorted(moving, key=lambda a: a.get_zorder()):
             artist.axes.draw_artist(artist)
         return encode_png(canvas, compress_level)
+
+    def _redraw_region(self, panel: FigurePanel) -> None:
+        """Blank ``panel``'s region and draw its axes there (ticks, labels, static artists)."""
+        blank = Rectangle(self._regions[panel][:2], *self._regions[panel][2:],
+                          transform=self.figure.transFigure, facecolor=self.figure.get_facecolor(),
+                          edgecolor="none", linewidth=0, antialiased=False)
+        blank.set_figure(self.figure)
+        self.figure.draw_artist(blank)
+        self.figure.draw_artist(panel.ax)
 
     def draw(self, views: list[RunView], note: str = "", legends: bool = True) -> None:
         # Ghosts and pinned runs are finished: while they stay the same, their artists are
