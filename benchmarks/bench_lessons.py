@@ -7,6 +7,12 @@ names, seed 0 (the Lab's), one torch thread (as every run trains); a cell that t
 runs at once (``train_seeds``, ``compare``) is timed whole, workers started beforehand, as a
 ``Compare`` widget starts them when it is built.  Medians of ``--repeats``.  Add a lesson by
 adding its runs to ``LESSON_RUNS``.
+
+Two clocks: wall seconds (what a learner waits on these shared cores, so they grow with the
+load) and the CPU seconds this process spent (one thread: about what the run takes on a free
+core, whatever the load).  A cell with several runs is timed a second time with every run in
+this process (``SEQ2SEQ_LAB_WORKERS=0``) for its CPU seconds: the work of all its runs, which
+the 2 workers share.
 """
 from __future__ import annotations
 
@@ -59,6 +65,13 @@ LESSON_RUNS = {
 }
 
 
+def cpu_seconds(run) -> float:
+    """CPU seconds of this process (every thread) while ``run`` ran."""
+    start = time.process_time()
+    run()
+    return time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=1)
@@ -70,13 +83,21 @@ def main() -> None:
     rows = []
     for lesson, runs in LESSON_RUNS.items():
         for label, run in runs:
-            seconds = []
+            seconds, cpu = [], []
             for _ in range(args.repeats):
                 start = time.perf_counter()
                 run()
                 seconds.append(time.perf_counter() - start)
-            median = statistics.median(seconds)
-            rows.append(f"| {lesson} | {label} | {median:.1f} | {max(seconds):.1f} |")
+                if "train_seeds" in label or "compare" in label:
+                    os.environ["SEQ2SEQ_LAB_WORKERS"] = "0"
+                    try:
+                        cpu.append(cpu_seconds(run))
+                    finally:
+                        os.environ.pop("SEQ2SEQ_LAB_WORKERS")
+                else:   # train() ran here: its CPU time is this process's
+                    cpu.append(cpu_seconds(run))
+            rows.append(f"| {lesson} | {label} | {statistics.median(seconds):.1f} | "
+                        f"{max(seconds):.1f} | {statistics.median(cpu):.1f} |")
             print(rows[-1], flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     body = "\n".join([
@@ -85,10 +106,13 @@ def main() -> None:
         f"Command: {command()}  ",
         f"Machine: {header}; {load:.2f} at the end",
         "(2 cores shared with other jobs: wall times grow with the load).  "
-        f"{args.repeats} repeat(s) each; target: every run a lesson asks for under 15 s.",
+        f"{args.repeats} repeat(s) each; target: every run a lesson asks for under 15 s.  "
+        "CPU s: seconds of computing in this process, one thread: about what the run takes "
+        "on a free core; for a cell of several runs, the work of all of them, which its 2 "
+        "workers share.",
         "",
-        "| lesson | run | median s | max s |",
-        "| --- | --- | --- | --- |",
+        "| lesson | run | wall s (median) | wall s (max) | CPU s (median) |",
+        "| --- | --- | --- | --- | --- |",
         *rows,
     ])
     print(body)
