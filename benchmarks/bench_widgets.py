@@ -1,5 +1,6 @@
 """Live-widget benchmarks (issue 5): Train click to first drawn point, frame cost, Stop latency,
-and what live drawing costs training.
+and what live drawing costs training, with the default panels (loss, accuracy) and with four
+(loss, accuracy, gradient_norm, attention).
 
     .venv/bin/python benchmarks/bench_widgets.py [--repeats N] [--write]
 
@@ -24,9 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import command, machine, write_section  # noqa: E402
 
 from seq2seq_lab import Lab, preset, train  # noqa: E402
-from seq2seq_lab.widgets.figure import LabFigure, RunView  # noqa: E402
+from seq2seq_lab.widgets.figure import DEFAULT_PANELS, LabFigure, RunView  # noqa: E402
+from seq2seq_lab.widgets.live import snapshot  # noqa: E402
 
 RATES = (3e-3, 2e-3, 4e-3, 5e-3, 6e-3, 7e-3, 8e-3, 9e-3)  # a new rate per repeat: no cache hits
+FOUR_PANELS = ("loss", "accuracy", "gradient_norm", "attention")
 
 
 def quiet_lab(**kwargs) -> Lab:
@@ -64,15 +67,30 @@ def first_point(repeats: int) -> list[float]:
     return times
 
 
-def frame_cost(repeats: int) -> tuple[list[float], list[float], int]:
-    """A typical frame: the default run (160 steps) over five ghosts."""
+def frame_runs():
+    """The default run (160 steps) and five finished runs as its ghosts; the default run's
+    History as the drawer saw it every 4 batches (``snapshot``, as live frames are drawn)."""
     base = preset("default")
-    histories = [train(base.config.replace(learning_rate=r), task=base.task, seed=0,
-                       task_options=base.task_options) for r in (3e-3, 1e-3, 1e-2, 0.1, 1.0, 1e-4)]
-    figure = LabFigure()
-    views = [RunView(h, f"#{i} {h.label}", "#0072B2", "ghost", 160)
-             for i, h in enumerate(histories[1:])]
-    views.append(RunView(histories[0], "#6 base", "#D55E00", "current", 160))
+    moments = []
+
+    class Every4:
+        def on_batch_end(self, history):
+            if history.steps % 4 == 0:
+                moments.append(snapshot(history))
+
+    current = train(base.config, task=base.task, seed=0, task_options=base.task_options,
+                    callbacks=[Every4()])
+    ghosts = [train(base.config.replace(learning_rate=r), task=base.task, seed=0,
+                    task_options=base.task_options) for r in (1e-3, 1e-2, 0.1, 1.0, 1e-4)]
+    return current, ghosts, moments
+
+
+def frame_cost(repeats: int, runs, panels=DEFAULT_PANELS) -> tuple[list[float], list[float], int]:
+    """A typical frame: the default run (160 steps) over five ghosts."""
+    current, ghosts, _ = runs
+    figure = LabFigure(panels=panels)
+    views = [RunView(h, f"#{i} {h.label}", "#0072B2", "ghost", 160) for i, h in enumerate(ghosts)]
+    views.append(RunView(current, "#6 base", "#D55E00", "current", 160))
     figure.render(views, legends=False)
     walls, cpus = [], []
     for _ in range(repeats * 4):
@@ -81,6 +99,24 @@ def frame_cost(repeats: int) -> tuple[list[float], list[float], int]:
         walls.append(time.perf_counter() - wall)
         cpus.append(time.thread_time() - cpu)
     return walls, cpus, len(png)
+
+
+def frames_over_a_run(runs, panels=DEFAULT_PANELS) -> list[float]:
+    """Drawer-thread CPU seconds of every frame of a run as it grows, every 4 batches, over
+    five ghosts: unlike a repeated frame, this pays for every background the run invalidates
+    (a loss axis crossing a round number; the attention's tokens changing at an evaluation)."""
+    _, ghosts, moments = runs
+    figure = LabFigure(panels=panels)
+    ghost_views = [RunView(h, f"#{i} {h.label}", "#0072B2", "ghost", 160)
+                   for i, h in enumerate(ghosts)]
+    figure.render(ghost_views, legends=False)     # the widget's frame before Train
+    cpus = []
+    for moment in moments:
+        cpu = time.thread_time()
+        figure.render([*ghost_views, RunView(moment, "#6 base", "#D55E00", "current", 160)],
+                      legends=False)
+        cpus.append(time.thread_time() - cpu)
+    return cpus
 
 
 def stop_latency(repeats: int) -> tuple[list[float], list[float]]:
@@ -104,29 +140,61 @@ def stop_latency(repeats: int) -> tuple[list[float], list[float]]:
     return ends, frames
 
 
-def throughput(repeats: int) -> tuple[list[float], list[float], list[int]]:
-    """Training steps per second of the default run, drawn live by a Lab vs plain ``train()``,
-    interleaved."""
+def throughput(repeats: int, panel_sets=(DEFAULT_PANELS,)):
+    """Training steps per second of the default run, drawn live by a Lab (one per panel set)
+    vs plain ``train()``, interleaved: each repeat trains plainly, then once in each Lab.
+
+    :return: ({panels: live steps/s}, plain steps/s, {panels: frames drawn per run},
+        {panels: the drawer's CPU seconds per run / the run's wall seconds})
+    """
     base = preset("default")
-    live, plain, frames = [], [], []
-    lab = quiet_lab(preset="default")
+    live = {panels: [] for panels in panel_sets}
+    frames = {panels: [] for panels in panel_sets}
+    shares = {panels: [] for panels in panel_sets}
+    plain = []
+    labs = {panels: quiet_lab(preset="default", panels=list(panels)) for panels in panel_sets}
+    spent = {panels: [0.0] for panels in panel_sets}
+    for panels, lab in labs.items():
+        # The drawer's own CPU time, frame by frame: what drawing takes from a core however
+        # loaded the machine is (the throughput ratios swing with other people's jobs).
+        def timed(*args, _render=lab.figure.render, _spent=spent[panels], **kwargs):
+            cpu = time.thread_time()
+            try:
+                return _render(*args, **kwargs)
+            finally:
+                _spent[0] += time.thread_time() - cpu
+        lab.figure.render = timed
     time.sleep(3.0)
     for i in range(repeats):
         history = train(base.config, task=base.task, seed=100 + i, task_options=base.task_options)
         plain.append(history.steps / history.wall_time)
-        before = lab.frames_drawn
-        lab.seed = 100 + i
-        lab.train()
-        lab.wait(120)
-        run = lab.runs[-1]
-        live.append(run.steps / run.wall_time)
-        frames.append(lab.frames_drawn - before)
-    lab.close()
-    return live, plain, frames
+        for panels, lab in labs.items():
+            before, spent_before = lab.frames_drawn, spent[panels][0]
+            lab.seed = 100 + i
+            lab.train()
+            lab.wait(120)
+            run = lab.runs[-1]
+            live[panels].append(run.steps / run.wall_time)
+            frames[panels].append(lab.frames_drawn - before)
+            shares[panels].append((spent[panels][0] - spent_before) / run.wall_time)
+    for lab in labs.values():
+        lab.close()
+    return live, plain, frames, shares
 
 
 def ms(values) -> str:
     return f"{statistics.median(values) * 1000:.0f} ms (max {max(values) * 1000:.0f})"
+
+
+def mean_ms(values) -> str:
+    return (f"mean {statistics.mean(values) * 1000:.0f} ms, median "
+            f"{statistics.median(values) * 1000:.0f}, max {max(values) * 1000:.0f}")
+
+
+def ratios_of(live, plain) -> tuple[float, str]:
+    """(throughput lost: 1 - median of live/plain, the ratios as text)."""
+    ratios = [lv / pl for lv, pl in zip(live, plain)]
+    return 1 - statistics.median(ratios), ", ".join(f"{r:.2f}" for r in ratios)
 
 
 def main() -> None:
@@ -134,6 +202,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     parser.add_argument("--first-point-only", action="store_true")
+    parser.add_argument("--frames-only", action="store_true",
+                        help="only the frame costs (two and four panels), not written")
     args = parser.parse_args()
     if args.first_point_only:
         torch.set_num_threads(1)
@@ -141,12 +211,23 @@ def main() -> None:
         return
     torch.set_num_threads(1)  # as in the tests; the drawer uses the second core
     header = machine()
+    runs = frame_runs()
+    walls, cpus, size = frame_cost(args.repeats, runs)
+    walls4, cpus4, size4 = frame_cost(args.repeats, runs, FOUR_PANELS)
+    grown, grown4 = frames_over_a_run(runs), frames_over_a_run(runs, FOUR_PANELS)
+    if args.frames_only:
+        for name, values in (("2 panels, wall", walls), ("2 panels, cpu", cpus),
+                             ("4 panels, wall", walls4), ("4 panels, cpu", cpus4),
+                             ("2 panels over a run", grown), ("4 panels over a run", grown4)):
+            print(f"{name}: {mean_ms(values)}")
+        return
     firsts = first_point(args.repeats)
-    walls, cpus, size = frame_cost(args.repeats)
     ends, finals = stop_latency(args.repeats)
-    live, plain, frames = throughput(args.repeats)
-    ratios = [lv / pl for lv, pl in zip(live, plain)]
-    cost = 1 - statistics.median(ratios)
+    lives, plain, frame_counts, shares = throughput(args.repeats, (DEFAULT_PANELS, FOUR_PANELS))
+    live, live4 = lives[DEFAULT_PANELS], lives[FOUR_PANELS]
+    frames, frames4 = frame_counts[DEFAULT_PANELS], frame_counts[FOUR_PANELS]
+    cost, ratios = ratios_of(live, plain)
+    cost4, ratios4 = ratios_of(live4, plain)
     body = f"""## Live widgets (`Lab`): `benchmarks/bench_widgets.py`
 
 Command: {command()}  
@@ -159,18 +240,33 @@ median (max).
 | Train click to first drawn point (warm process) | {ms(firsts)} | < 300 ms |
 | frame cost, 6 runs on the figure (wall) | {ms(walls)} | |
 | frame cost (drawer thread CPU time) | {ms(cpus)}, PNG {size / 1024:.0f} KB | |
+| frame cost with 4 panels (+ gradient_norm, attention; wall) | {ms(walls4)} | |
+| frame cost with 4 panels (drawer thread CPU time) | {ms(cpus4)}, PNG {size4 / 1024:.0f} KB | |
+| frames of a growing run (every 4 batches, over 5 ghosts; CPU), 2 panels | {mean_ms(grown)} | |
+| frames of a growing run, 4 panels | {mean_ms(grown4)} | |
 | Stop click to training thread ended | {ms(ends)} | < 500 ms |
 | Stop click to final frame drawn | {ms(finals)} | |
 | steps/s, live Lab vs plain `train()` (interleaved) | {statistics.median(live):.1f} vs {statistics.median(plain):.1f} | |
-| throughput lost to live drawing (1 - median ratio) | {cost * 100:.1f}% (ratios {', '.join(f'{r:.2f}' for r in ratios)}) | < 10% |
+| throughput lost to live drawing (1 - median ratio) | {cost * 100:.1f}% (ratios {ratios}) | < 10% |
 | frames drawn per 160-step run | {statistics.median(frames):.0f} | <= 5/s |
+| drawer CPU time per run / the run's wall time (median) | {statistics.median(shares[DEFAULT_PANELS]) * 100:.1f}% | |
+| steps/s, live Lab with 4 panels vs plain `train()` (interleaved) | {statistics.median(live4):.1f} vs {statistics.median(plain):.1f} | |
+| throughput lost to live drawing with 4 panels | {cost4 * 100:.1f}% (ratios {ratios4}) | < 10% |
+| frames drawn per 160-step run, 4 panels | {statistics.median(frames4):.0f} | <= 5/s |
+| drawer CPU time per run / the run's wall time, 4 panels (median) | {statistics.median(shares[FOUR_PANELS]) * 100:.1f}% | |
 
 Why the cost is small: one drawer thread renders at most 5 frames a second and at most 4% of
 one core (``live.Drawer``); a frame pastes the axes and the earlier runs from cached pixels and
 draws only the current run (``widgets.figure._live_png``), and a new run's first frame reuses the
-cached axes when the limits stay the same (it drew everything, ~120 ms, until 2026-11-23).
-Single live/plain pairs still vary by about 10 points on these shared cores, hence the
-median over {args.repeats} interleaved pairs.
+cached axes when the limits stay the same (until 2026-11-23 it drew everything).
+Each panel keys its own part of that background (``FigurePanel.key``); the attention panel's
+tokens are tick labels, so its background is redrawn when the model's output changes at an
+evaluation: the "growing run" rows include those frames.  With four panels a frame costs
+more than the 4% budget allows at the Drawer's longest pause (``max_interval``, 2 s), so the
+drawer's CPU share rises above 4% (the table's row) while frames come every 2 s.
+Single live/plain pairs vary on these shared cores (the ratios in the table), hence the
+median over {args.repeats} interleaved pairs; the drawer's CPU share says what drawing itself
+takes, whatever the load.
 """
     print(body)
     if args.write:

@@ -536,7 +536,8 @@ def draw_gradient_norm(ax: Axes, runs, *, theme="notebook", language: str | None
     on a log axis; the ``clip_gradient`` threshold (when > 0) as a dotted line, and in the
     legend the share of batches that were clipped (``history.clipped``).
 
-    Lessons: 04 (exploding gradients and clipping), 05 (vanishing gradients: RNN vs GRU/LSTM)."""
+    Lessons: 01 (a rate too high: norms far above the threshold, most batches clipped), 07
+    (RNN vs GRU vs LSTM: the norms of a vanilla RNN)."""
     look, views = look_for(theme, language), as_views(runs)
     setup_gradient_norm(ax, look)
     for view in views:
@@ -636,7 +637,7 @@ def draw_attention(ax: Axes, runs, *, index: int = -1, theme="notebook",
     ``history.attention[index]`` (default: the latest evaluation).  A model without attention
     (``rnn_attention_type="none"``) gets a note instead.
 
-    Lessons: 06 (attention: what the decoder looks at), 07 (reverse vs copy: the diagonal)."""
+    Lessons: 08 (attention on and off: the heatmap of the weights, the reversal's diagonal)."""
     look, views = look_for(theme, language), as_views(runs)
     view = attention_view(views)
     message = attention_message(view, look)
@@ -842,7 +843,8 @@ def draw_grid(ax: Axes, runs, *, x: str | None = None, y: str | None = None,
     grid before it fills), values are written in the cells and the best cell of each column
     is framed.
 
-    Lessons: 04 (learning_rate x batch_size), 08 (hyperparameter search: a grid by hand)."""
+    Lessons: any lesson that crosses two settings by hand (learning_rate x batch_size), through
+    ``Lab(params=[...], panels=["loss", "grid"])``."""
     look, views = look_for(theme, language), as_views(runs)
     cells = grid_cells([v.history for v in views], x, y, metric, x_values, y_values)
     setup_grid(ax, look, cells, metric)
@@ -948,8 +950,8 @@ def draw_bands(ax: Axes, runs, *, metric: str = "val_loss", theme="notebook",
     (``val_loss`` by default, or ``val_accuracy``, ``val_exact``, ``train_loss``) with the
     band from the lowest to the highest run; one colour per config.
 
-    Lessons: 01 (how much a seed changes a run), 04 and 08 (is a difference bigger than the
-    seeds' spread?)."""
+    Lessons: 06 (is regularisation's pull-back bigger than what a seed changes?
+    ``seed_bands.bands`` draws with it), 01 (how much a seed changes a run)."""
     if metric not in BAND_METRICS:
         raise ValueError(f"metric must be one of {', '.join(BAND_METRICS)}, not {metric!r}")
     look, views = look_for(theme, language), as_views(runs)
