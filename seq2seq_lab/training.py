@@ -46,8 +46,10 @@ CPU = torch.device("cpu")
 # (lesson 01's rate 0.001, seed 0: 81% validation accuracy with 1 thread, 97% with 2); one
 # count everywhere makes ``train``, the CLI, the Lab and every ``compare`` member (whose
 # worker processes use one thread each, one per core) give one History.  The cost: a lone
-# default run takes ~1.3x as long as with 2 threads (3.7 s vs 2.8 s, 2026-11-29), and the Lab
-# already trained with one thread, as a second one fights the drawing thread for the cores.
+# default run takes ~1.3x as long as with 2 threads (3.7 s vs 2.8 s, 2026-11-29).  The Lab
+# trained with one thread already: beside its drawing thread and a browser on 2 cores, torch's
+# second thread spin-waited for a core it did not get (1.5 steps/s with 2 threads against
+# 16-18 with 1 under the same load, measured at load average 7).
 TRAIN_THREADS = 1
 
 

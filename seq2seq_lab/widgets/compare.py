@@ -47,12 +47,12 @@ class Compare(LivePanel):
                  config: dict | Seq2SeqConfig | None = None, seed: int = 0,
                  task_options: dict | None = None, theme: str = "notebook",
                  language: str | None = None, max_runs: int = 100, export_dir: str = "runs",
-                 device: str | None = None, torch_threads: int | None = 1,
+                 device: str | None = None,
                  panels=("loss", "accuracy")):
         super().__init__(task=task, preset=preset, config=config, seed=seed,
                          task_options=task_options, theme=theme, language=language,
                          max_runs=max_runs, export_dir=export_dir, device=device,
-                         torch_threads=torch_threads, panels=panels)
+                         panels=panels)
         self.param = param
         self._members: list[RunRecord] = []     # the comparison on the figure
         self._compare_function = None           # compare(); tests may replace it

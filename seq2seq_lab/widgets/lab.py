@@ -57,8 +57,6 @@ class Lab(LivePanel):
     :param max_runs: finished runs kept in ``lab.runs`` (and in the CSV export)
     :param cache_size: finished runs kept for instant replay
     :param export_dir: folder for the PNG and CSV exports
-    :param torch_threads: torch intra-op threads while a run trains (see ``panel.py`` for why
-        1; None leaves torch's setting alone)
     :param panels: the figure's panels, by name or as ``(name, options)``: ``loss``,
         ``accuracy``, ``learning_rate``, ``gradient_norm``, ``attention``, ``range_test``,
         ``grid``, ``bands`` (``panels.py``; default: loss and accuracy)
@@ -72,11 +70,11 @@ class Lab(LivePanel):
                  auto_run: bool = False, theme: str = "notebook", language: str | None = None,
                  max_ghosts: int = 5, max_runs: int = 100, cache_size: int = 32,
                  export_dir: str = "runs", device: str | None = None,
-                 torch_threads: int | None = 1, panels=("loss", "accuracy")):
+                 panels=("loss", "accuracy")):
         super().__init__(task=task, preset=preset, config=config, seed=seed,
                          task_options=task_options, theme=theme, language=language,
                          max_runs=max_runs, export_dir=export_dir, device=device,
-                         torch_threads=torch_threads, panels=panels)
+                         panels=panels)
         self.max_ghosts = max(0, int(max_ghosts))
         self.cache = ResultCache(cache_size)
         self.auto_run = auto_run

@@ -282,21 +282,6 @@ def warm_up() -> None:
     threading.Thread(target=build, name="seq2seq-lab-warm-up", daemon=True).start()
 
 
-def use_torch_threads(count: int | None) -> None:
-    """Set torch's intra-op threads before a widget run (``None``: leave them alone).
-
-    Why 1 by default: on our 2-core machines, with the drawer thread and a browser beside it,
-    torch's second intra-op thread spin-waits for a core it does not get: the default run
-    trained at 1.5 steps/s with 2 threads against 16-18 with 1 under the same load (measured
-    19:40 UTC, load average 7).  A 64-unit GRU gains little from a second thread anyway.
-    This is process-wide, which is why it happens when Train is pressed, never at import.
-    """
-    if count is not None:
-        import torch
-        if torch.get_num_threads() != count:
-            torch.set_num_threads(count)
-
-
 def build_task(name: str, options: dict) -> Task:
     """``make_task`` with a small cache: tasks are deterministic for a name and options."""
     key = (name, json.dumps(options, sort_keys=True, default=str))

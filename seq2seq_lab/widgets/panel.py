@@ -26,7 +26,7 @@ from .exports import runs_csv, saved_html, unique_path
 from ..history import History
 from ..i18n import get_language, t
 from .figure import DEFAULT_PANELS, LabFigure, RunView, theme_named
-from .live import Drawer, Runner, build_task, snapshot, use_torch_threads, warm_up
+from .live import Drawer, Runner, build_task, snapshot, warm_up
 from ..presets import preset as get_preset
 from ..presets import preset_names, theme_override
 from ..training import train
@@ -63,9 +63,8 @@ class LivePanel:
     ROOT_CLASS = "s2s-panel"
 
     def __init__(self, *, task, preset, config, seed, task_options, theme, language, max_runs,
-                 export_dir, device, torch_threads=1, panels=DEFAULT_PANELS):
+                 export_dir, device, panels=DEFAULT_PANELS):
         self.language = language or get_language()
-        self.torch_threads = torch_threads
         self._problems: list[str] = []
         self.seed, self.device, self.export_dir = int(seed), device, export_dir
         self.max_runs = max(1, int(max_runs))
@@ -268,7 +267,6 @@ class LivePanel:
 
     # ---- runs (called from the training thread) -------------------------------------------
     def _begin(self, record: RunRecord) -> None:
-        use_torch_threads(self.torch_threads)
         if self.question is not None:
             self.question.run_started(record.number)
         with self._lock:
