@@ -5,8 +5,8 @@ and what live drawing costs training, with the default panels (loss, accuracy) a
     .venv/bin/python benchmarks/bench_widgets.py [--repeats N] [--write]
 
 Driven without a browser (``button.click()`` calls the same handler a browser click does), so
-these are the kernel's times; a browser adds its own round trip (~0.3 s for Stop in
-JUPYTER-NOTES.md).  The machine has 2 cores shared with other people's jobs: the load average
+these are the kernel's times; a browser adds its own round trip (Stop took ~0.3 s in
+JupyterLab in Chromium on these machines).  The machine has 2 cores shared with other people's jobs: the load average
 is printed with the numbers, each measurement is repeated, and the throughput ratio
 interleaves its two sides in one process so that a change of load hits both.
 """

@@ -2,10 +2,10 @@
 
 Lessons: 01-09, through ``Lab`` and ``Compare`` (``widgets/lab.py``), which use these pieces.
 
-Why threads (JUPYTER-NOTES.md): training in the cell's own thread leaves button clicks
-unhandled until the cell ends, so Stop would not work; training in a daemon thread leaves the
-kernel idle, and clicks, other cells and Stop all work.  Two rules from FIELD-NOTES.md shape the
-rest:
+Why threads (tried in JupyterLab with ipykernel 7.4): training in the cell's own thread leaves
+button clicks unhandled until the cell ends, so Stop would not work; training in a daemon
+thread leaves the kernel idle, and clicks, other cells and Stop all work.  Two rules, from
+what ipywidgets and matplotlib users ran into, shape the rest:
 
 - matplotlib is not thread-safe, so exactly one thread draws: the :class:`Drawer`.  The
   training thread only marks that something changed; the drawer takes *copies* of the lists

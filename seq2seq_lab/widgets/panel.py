@@ -2,7 +2,7 @@
 
 Lessons: 01-09, through ``Lab`` (``widgets/lab.py``) and ``Compare`` (``widgets/compare.py``).
 
-Who touches what, so that nothing races (FIELD-NOTES.md):
+Who touches what, so that nothing races (matplotlib and ipywidgets are not thread-safe):
 
 - the kernel's main thread (button clicks) reads controls, starts and stops runs, writes
   ``s2s-message`` and runs exports;

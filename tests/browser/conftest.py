@@ -9,7 +9,8 @@ Skipping is explicit: ``SEQ2SEQ_LAB_BROWSER=0`` (what ``make test BROWSER=0`` se
 a missing Chromium or Playwright is a failure whose message says how to install it.
 
 Screenshots, the server logs and the browser console go to ``test-artifacts/browser/``.
-See JUPYTER-NOTES.md (shared notes) for the measured recipe this follows.
+The recipe (server flags, settings overrides, waiting on the kernel's status) is written out in
+browser_support.py.
 """
 from __future__ import annotations
 
