@@ -45,7 +45,7 @@ endif
 
 # Every test: library units, lesson claims, lessons in a browser, notebooks under nbval (fast mode).
 test: install browser-deps
-	SEQ2SEQ_LAB_BROWSER=$(BROWSER) $(BIN)/python -m pytest -p no:cacheprovider tests
+	SEQ2SEQ_LAB_BROWSER=$(BROWSER) $(BIN)/python -m pytest -p no:cacheprovider --durations=15 tests
 	SEQ2SEQ_LAB_FAST=1 $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 		--nbval-current-env --nbval-cell-timeout=300 notebooks
 

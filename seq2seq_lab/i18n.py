@@ -346,17 +346,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "더 작은 학습률({lr} 대신 {smaller})을 써 보세요.",
     },
     "diagnose_next_overfitting": {
-        "en": "Keep the model of step {best_step} with early stopping "
-        "(early_stopping_patience=3), or use more training data, dropout or a smaller model.",
-        "ko": "조기 종료(early_stopping_patience=3)로 {best_step} 스텝의 모델을 쓰거나, 학습 "
-        "데이터를 늘리거나, 드롭아웃 또는 더 작은 모델을 써 보세요.",
+        "en": "The best model was at step {best_step}. Try {remedies}.",
+        "ko": "가장 좋은 모델은 {best_step} 스텝에 있었습니다. 다음을 써 보세요: {remedies}.",
     },
     "diagnose_next_underfitting": {
-        "en": "Give the model more capacity: rnn_num_hidden={bigger} instead of {hidden}, "
-        "attention, or more layers.",
-        "ko": "모델의 용량을 늘려 보세요: rnn_num_hidden을 {hidden} 대신 {bigger}로, 어텐션을 "
-        "켜거나 층을 더 쌓으세요.",
+        "en": "Give the model more capacity: {capacity}.",
+        "ko": "모델의 용량을 늘려 보세요: {capacity}.",
     },
+    # The parts of the two pieces of advice above: only what the run does not use already.
+    "advice_or": {"en": " or ", "ko": " 또는 "},
+    "advice_early_stopping": {"en": "early stopping (early_stopping_patience=3)",
+                              "ko": "조기 종료(early_stopping_patience=3)"},
+    "advice_more_data": {"en": "more training data", "ko": "더 많은 학습 데이터"},
+    "advice_dropout": {"en": "dropout (embed_dropout_target=0.3)",
+                       "ko": "드롭아웃(embed_dropout_target=0.3)"},
+    "advice_more_dropout": {"en": "more dropout", "ko": "더 강한 드롭아웃"},
+    "advice_l2": {"en": "L2 (weight_decay=0.001)", "ko": "L2(weight_decay=0.001)"},
+    "advice_smaller_model": {"en": "a smaller model", "ko": "더 작은 모델"},
+    "advice_wider": {"en": "rnn_num_hidden={bigger} instead of {hidden}",
+                     "ko": "rnn_num_hidden을 {hidden} 대신 {bigger}로"},
+    "advice_attention": {"en": "attention (rnn_attention_type=mlp)",
+                         "ko": "어텐션(rnn_attention_type=mlp)"},
+    "advice_deeper": {"en": "another layer (num_layers_encoder={layers})",
+                      "ko": "층 하나 더(num_layers_encoder={layers})"},
     "diagnose_next_underfitting_model_able": {
         "en": "The same model reached {able_accuracy}% on this figure with {changed}, so it is "
         "not too weak: try those settings.",
@@ -514,6 +526,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- checked questions (widgets/question.py) ------------------------------------------
     "question_your_prediction": {"en": "Your prediction:", "ko": "내 예측:"},
     "question_enter_number": {"en": "enter a number", "ko": "숫자를 입력하세요"},
+    # Shown when the learner picks another answer after a check: the old verdict is for the
+    # old answer (and a Check pressed faster than the new choice reached the kernel judged it).
+    "question_changed": {"en": "You chose {answer}: press Check to see whether it is right.",
+                         "ko": "{answer} 선택: 맞는지 보려면 확인을 누르세요."},
     "question_check": {"en": "Check", "ko": "확인"},
     "question_check_help": {"en": "Check your answer (you may answer again)",
                             "ko": "답을 확인합니다 (다시 답할 수 있습니다)"},

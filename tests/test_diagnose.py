@@ -196,3 +196,22 @@ def test_hand_made_bouncing_is_oscillating_and_a_flat_line_is_not():
                    val_loss=[1.0, 0.4, 0.41, 0.4, 0.41, 0.4, 0.41, 0.4],
                    val_accuracy=[0.5, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8])
     assert diagnose(flat).kind != "oscillating"
+
+
+def test_advice_never_names_a_setting_the_run_already_uses():
+    """Capacity and overfitting advice list only what the run does not do already (lesson 06
+    was told to add attention to runs with attention and early stopping to runs with it)."""
+    from seq2seq_lab.diagnose import _capacity, _remedies
+    sizes = {"bigger": 256, "hidden": 64}
+    plain = Seq2SeqConfig(rnn_attention_type="none")
+    assert "rnn_attention_type=mlp" in _capacity(plain, sizes, "en")
+    assert "num_layers_encoder=2" in _capacity(plain, sizes, "en")
+    assert "attention" not in _capacity(Seq2SeqConfig(), sizes, "en")          # mlp already
+    assert "num_layers" not in _capacity(Seq2SeqConfig(num_layers_encoder=3), sizes, "en")
+    assert "early_stopping_patience" in _remedies(plain, "en")
+    assert "weight_decay" in _remedies(plain, "en") and "dropout (" in _remedies(plain, "en")
+    regularised = plain.replace(early_stopping_patience=3, weight_decay=1e-3,
+                                embed_dropout_target=0.3)
+    remedies = _remedies(regularised, "en")
+    assert "early_stopping" not in remedies and "weight_decay" not in remedies
+    assert "more dropout" in remedies and "조기 종료" not in _remedies(regularised, "ko")

@@ -93,6 +93,23 @@ def test_multiple_choice_wrong_then_right_keeps_every_attempt(made):
     assert question.input.value == 1              # the widget keeps what was chosen
 
 
+def test_a_new_choice_after_a_check_replaces_the_old_verdict(made):
+    """A verdict on screen belongs to the answer it judged: once the learner picks another
+    (and the kernel hears of it), the widget asks for a new Check instead."""
+    question = made(rate_question())
+    answer(question, 2)
+    assert "Not quite." in question.feedback.value
+    question.input.value = 1
+    assert "Not quite." not in question.feedback.value
+    assert "You chose 0.003: press Check" in question.message
+    assert question.attempts[-1].value == 0.1            # nothing judged until Check
+    question.input.value = 2                             # back to the checked answer
+    assert "Not quite." in question.feedback.value
+    question.input.value = 1
+    question.check_button.click()
+    assert question.correct is True and "Right!" in question.feedback.value
+
+
 def test_answer_may_be_the_choice_its_index_or_any_text_of_a_bilingual_choice(made):
     by_index = made(Question("Which?", choices=["copy", "reverse"], answer=1))
     assert by_index.answer == "reverse"

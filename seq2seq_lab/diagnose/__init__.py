@@ -99,7 +99,7 @@ def diagnose(history: History | Sequence[History], language: str | None = None, 
     kind, message_id = decide(evidence, optimizer, partial)
     if message_id == "rising" and stopped:
         message_id = "rising_stopped"     # no "will be stopped": the learner stopped it
-    values = _values(history, evidence)
+    values = _values(history, evidence, language)
     next_id = _default_next(kind, message_id, stopped)
     if others and kind in TOO_LARGE + ("not_learning", "too_slow") and history.config:
         seen = [(other, diagnose(other, language, in_progress=_still_training(other, in_progress)).kind)
@@ -150,7 +150,7 @@ def _default_next(kind: str, message_id: str, stopped: bool) -> str:
     return kind
 
 
-def _values(history: History, e: dict) -> dict:
+def _values(history: History, e: dict, language: str | None = None) -> dict:
     """What the messages are filled with: the evidence, formatted."""
     config = history.config
     rate = e["learning_rate"]
@@ -164,6 +164,8 @@ def _values(history: History, e: dict) -> dict:
                   epochs=2 * config.max_num_epochs if config else "?",
                   hidden=config.rnn_num_hidden if config else "?",
                   bigger=4 * config.rnn_num_hidden if config else "?")
+    values.update(capacity=_capacity(config, values, language),
+                  remedies=_remedies(config, language))
     if e["steps"] == 0 or "start_loss" not in e:
         return values
     values.update(step=e["diverged_step"] or e["steps"], start=fmt(e["start_loss"]),
@@ -185,6 +187,34 @@ def _values(history: History, e: dict) -> dict:
                       bounce=f"{100 * e['largest_val_rise']:.0f}",
                       accuracy=f"{100 * e.get('final_val_accuracy', 0.0):.0f}")
     return values
+
+
+def _capacity(config, values: dict, language: str | None) -> str:
+    """Ways to give the model more capacity that the run does not use already (advice that
+    names a setting the learner has on is advice the figure contradicts)."""
+    options = [t("advice_wider", language, **values)]
+    if config is not None and config.rnn_attention_type == "none":
+        options.append(t("advice_attention", language))
+    if config is not None and config.num_layers_encoder < 3:
+        options.append(t("advice_deeper", language, layers=config.num_layers_encoder + 1))
+    return ", ".join(options[:-1]) + t("advice_or", language) + options[-1] \
+        if len(options) > 1 else options[0]
+
+
+def _remedies(config, language: str | None) -> str:
+    """Remedies against memorising that the run does not use already."""
+    options = []
+    if config is None or not config.early_stopping_patience:
+        options.append(t("advice_early_stopping", language))
+    options.append(t("advice_more_data", language))
+    dropouts = (0.0,) if config is None else (config.embed_dropout_source,
+                                              config.embed_dropout_target,
+                                              config.rnn_decoder_hidden_dropout)
+    options.append(t("advice_more_dropout" if any(dropouts) else "advice_dropout", language))
+    if config is None or not config.weight_decay:
+        options.append(t("advice_l2", language))
+    options.append(t("advice_smaller_model", language))
+    return ", ".join(options[:-1]) + t("advice_or", language) + options[-1]
 
 
 def diagnose_seeds(histories: Sequence[History], language: str | None = None, *,

@@ -113,6 +113,7 @@ class Question:
             # the learner never chose.
             self.input = widgets.RadioButtons(options=list(zip(self.labels, range(len(self.labels)))),
                                               value=None, layout=widgets.Layout(width="auto"))
+            self.input.observe(self._choice_changed, names="value")
         else:
             self.input = widgets.Text(placeholder=t("question_enter_number", self.language),
                                       layout=widgets.Layout(width="16em"))
@@ -193,6 +194,20 @@ class Question:
     def message(self) -> str:
         """The feedback as plain text (right or wrong, why, or what is wrong with the input)."""
         return self._message
+
+    def _choice_changed(self, change) -> None:
+        """A new choice after a check: the verdict on screen was for the old one, so it gives
+        way to a prompt to check again.  Why it matters: ipywidgets holds back a value update
+        while the kernel has not answered the previous one, so on a busy kernel a quick Check
+        can arrive before the new choice and be judged on the old one; the learner then sees
+        this prompt instead of a stale verdict."""
+        if change["new"] is None or not self.attempts:
+            return
+        if self.attempts[-1].text == self.labels[change["new"]]:
+            self._show_feedback()
+            return
+        self._message = t("question_changed", self.language, answer=self.labels[change["new"]])
+        self.feedback.value = self._sized(html.escape(self._message))
 
     def _refuse(self, text: str) -> None:
         self._message = text

@@ -90,8 +90,8 @@ def exercise_widget(lab, widget, lesson: str) -> None:
     else:   # Compare: the values to train side by side are typed in a text box
         parameter, shown, new_runs = type_fewer_values(widget)
 
-    # Train, and Stop once the figure moved.  A fast-mode run lasts a few seconds and the status
-    # lags it, so this Stop often lands after the end: check_stop() tests Stop on its own.
+    # Train, and (a Lab) Stop once the figure moved.  A fast-mode run lasts a few seconds and the
+    # status lags it, so this Stop often lands after the end: check_stop() tests Stop on its own.
     figure_before = image_source(widget)
     train_at = time.monotonic()
     widget.locator(".s2s-train").first.click()
@@ -101,18 +101,14 @@ def exercise_widget(lab, widget, lesson: str) -> None:
              return img && img.getAttribute('src') !== before;
            }""",
         arg=[widget.element_handle(), figure_before], timeout=RUN_TIMEOUT_MS)
-    if new_runs > 1:
-        # Compare keeps only members that took a step: let training take one before Stop.
-        page.wait_for_function(
-            r"""([el, before]) => {
-                 const text = el.innerText || '';
-                 const match = /\brun (\d+)/.exec(text);
-                 return /\bstep [1-9]\d*\//.test(text) || (match && Number(match[1]) > before);
-               }""",
-            arg=[status.element_handle(), runs_before], timeout=RUN_TIMEOUT_MS)
-    stop_at = time.monotonic()
-    widget.locator(".s2s-stop").first.click()
-    status_at_stop = status.inner_text()
+    # A Lab run is stopped; a Compare is left to finish (a few seconds in fast mode): Stop
+    # may come before one of its runs has started (its worker still importing torch on a busy
+    # machine), and such a run is left out.  Stopping a Compare is tested with events in
+    # tests/test_widgets.py.
+    stop_at, status_at_stop = time.monotonic(), ""
+    if new_runs == 1:
+        widget.locator(".s2s-stop").first.click()
+        status_at_stop = status.inner_text()
 
     # The kernel finished (or stopped) the run and says so in the status line ...
     wait_for_new_run(page, status, runs_before, RUN_TIMEOUT_MS)

@@ -48,6 +48,9 @@ def test_lesson_01_predict_first_question(open_lab_page):
         expect(question.locator(".s2s-question-feedback")).to_contain_text("You answered 0.1.",
                                                                            timeout=30_000)
         choose(question, "0.003")
+        # The kernel has the new choice once it replaces the old verdict (an event, not a wait).
+        expect(question.locator(".s2s-question-feedback").first).to_contain_text(
+            "You chose 0.003: press Check", timeout=30_000)
         check(question, "Right!")
         expect(question.locator(".s2s-question-feedback")).to_contain_text("Only 0.003.",
                                                                            timeout=30_000)
