@@ -84,90 +84,39 @@ WIDGET_CELLS = [
 
 def widgets(out: Path) -> None:
     """Labs with several panels in JupyterLab, each shot after a run (the grid after four)."""
-    import secrets
-    import shutil
-    import subprocess
-    import tempfile
     import time
-    import urllib.request
 
-    import nbformat
-    from playwright.sync_api import sync_playwright
+    from widget_screenshots import lab_page, train_in_browser
 
-    from widget_screenshots import JS_EXECUTE, JS_IDLE, free_port
+    with lab_page(WIDGET_CELLS, "panels") as page:
+        roots = page.locator(".jp-NotebookPanel:visible").locator(".s2s-lab")
+        roots.nth(4).wait_for(timeout=120_000)
 
-    root = Path(tempfile.mkdtemp(prefix="s2s-panel-shots-"))
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in WIDGET_CELLS])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(notebook, root / "panels.ipynb")
-    port, token = free_port(), secrets.token_hex(16)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         "--LabApp.news_url=None"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                str(root / "profile"), executable_path="/usr/bin/chromium", headless=True,
-                args=["--no-sandbox", "--disable-gpu"], viewport={"width": 1280, "height": 1000})
-            page = context.new_page()
-            page.goto(f"{url}/lab/tree/panels.ipynb?reset&token={token}")
-            page.wait_for_function(JS_IDLE, timeout=120_000, polling=200)
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            time.sleep(3)
-            page.wait_for_function(JS_IDLE, timeout=300_000, polling=200)
-            roots = page.locator(".jp-NotebookPanel:visible").locator(".s2s-lab")
-            roots.nth(4).wait_for(timeout=120_000)
+        def train(index: int, before: str = "") -> None:
+            train_in_browser(page, roots.nth(index), before)
 
-            def train(index: int, before: str = "") -> None:
-                widget = roots.nth(index)
-                widget.scroll_into_view_if_needed()
-                if before:
-                    print(page.evaluate(JS_EXECUTE, before), end="")
-                status = widget.locator(".s2s-status")
-                previous = status.inner_text()
-                widget.locator(".s2s-train").click()
-                page.wait_for_function(
-                    "([el, before]) => el.innerText !== before && /(finished|완료)/.test(el.innerText)",
-                    arg=[status.element_handle(), previous], timeout=300_000, polling=250)
-                time.sleep(1.0)  # the final frame
+        def shoot(index: int, name: str) -> None:
+            roots.nth(index).screenshot(path=str(out / f"{name}.png"))
+            print("wrote", out / f"{name}.png")
 
-            def shoot(index: int, name: str) -> None:
-                roots.nth(index).screenshot(path=str(out / f"{name}.png"))
-                print("wrote", out / f"{name}.png")
-
-            train(0)
-            train(0, "four.controls['learning_rate'].value = 0.03")
-            shoot(0, "lab-panels-4")
-            train(1)
-            shoot(1, "lab-panels-projector-3")
-            page.set_viewport_size({"width": 1280, "height": 720})
-            roots.nth(1).evaluate("el => el.scrollIntoView({block: 'start'})")
-            time.sleep(0.5)
-            page.screenshot(path=str(out / "lab-panels-projector-3-1280x720.png"))
-            page.set_viewport_size({"width": 1280, "height": 1000})
-            train(2)
-            shoot(2, "lab-panels-projector-4")
-            train(3)
-            shoot(3, "lab-panels-korean")
-            for rate, size in ((1e-3, 64), (1e-2, 64), (1e-3, 32), (1e-2, 32)):
-                train(4, f"grid.controls['learning_rate'].value = {rate}\n"
-                         f"grid.controls['batch_size'].value = {size}")
-            shoot(4, "lab-panels-grid")
-            context.close()
-    finally:
-        server.terminate()
-        server.wait(20)
-        shutil.rmtree(root, ignore_errors=True)
+        train(0)
+        train(0, "four.controls['learning_rate'].value = 0.03")
+        shoot(0, "lab-panels-4")
+        train(1)
+        shoot(1, "lab-panels-projector-3")
+        page.set_viewport_size({"width": 1280, "height": 720})
+        roots.nth(1).evaluate("el => el.scrollIntoView({block: 'start'})")
+        time.sleep(0.5)
+        page.screenshot(path=str(out / "lab-panels-projector-3-1280x720.png"))
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        train(2)
+        shoot(2, "lab-panels-projector-4")
+        train(3)
+        shoot(3, "lab-panels-korean")
+        for rate, size in ((1e-3, 64), (1e-2, 64), (1e-3, 32), (1e-2, 32)):
+            train(4, f"grid.controls['learning_rate'].value = {rate}\n"
+                     f"grid.controls['batch_size'].value = {size}")
+        shoot(4, "lab-panels-grid")
 
 
 def main(out: Path, with_widgets: bool) -> None:

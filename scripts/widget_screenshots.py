@@ -10,7 +10,7 @@ Takes ~2 minutes on 2 cores.
 """
 from __future__ import annotations
 
-import json
+import contextlib
 import secrets
 import shutil
 import socket
@@ -54,15 +54,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def main(out: Path) -> None:
+@contextlib.contextmanager
+def lab_page(cells: list[str], name: str = "shots"):
+    """A scratch notebook of ``cells`` in a temporary folder (never in notebooks/), served by
+    JupyterLab and run to the end in headless Debian Chromium; yields the Playwright page."""
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    out.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="s2s-shots-"))
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    root = Path(tempfile.mkdtemp(prefix=f"s2s-{name}-"))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(notebook, root / "shots.ipynb")
+    nbformat.write(notebook, root / f"{name}.ipynb")
     port, token = free_port(), secrets.token_hex(16)
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
@@ -83,53 +85,66 @@ def main(out: Path) -> None:
                 str(root / "profile"), executable_path="/usr/bin/chromium", headless=True,
                 args=["--no-sandbox", "--disable-gpu"], viewport={"width": 1280, "height": 1000})
             page = context.new_page()
-            page.goto(f"{url}/lab/tree/shots.ipynb?reset&token={token}")
+            page.goto(f"{url}/lab/tree/{name}.ipynb?reset&token={token}")
             page.wait_for_function(JS_IDLE, timeout=120_000, polling=200)
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
             time.sleep(3)
             page.wait_for_function(JS_IDLE, timeout=300_000, polling=200)
-            panel = page.locator(".jp-NotebookPanel:visible")
-            roots = panel.locator(".s2s-lab, .s2s-compare")
-            roots.nth(4).wait_for(timeout=120_000)
-
-            def run(index: int, name: str, before: str = "") -> None:
-                widget = roots.nth(index)
-                widget.scroll_into_view_if_needed()
-                if before:
-                    print(page.evaluate(JS_EXECUTE, before), end="")
-                status = widget.locator(".s2s-status")
-                previous = status.inner_text()
-                widget.locator(".s2s-train").click()
-                page.wait_for_function(
-                    "([el, before]) => el.innerText !== before && /(finished|완료)/.test(el.innerText)",
-                    arg=[status.element_handle(), previous], timeout=300_000, polling=250)
-                time.sleep(1.0)  # the final frame and diagnosis
-                widget.screenshot(path=str(out / f"{name}.png"))
-                print(name, "->", status.inner_text())
-
-            run(0, "lab-good")
-            run(0, "lab-diverged", "good.controls['learning_rate'].value = 1.0")
-            run(1, "lab-overfitting")
-            run(2, "lab-projector", "big.controls['learning_rate'].value = 0.1")
-            # The whole projector widget must fit a 1280x720 projector: shoot the screen as a
-            # class would see it, with the widget scrolled to the top.
-            page.set_viewport_size({"width": 1280, "height": 720})
-            roots.nth(2).evaluate("el => el.scrollIntoView({block: 'start'})")
-            time.sleep(0.5)
-            page.screenshot(path=str(out / "lab-projector-1280x720.png"))
-            box = roots.nth(2).bounding_box()
-            print("lab-projector widget:", round(box["width"]), "x", round(box["height"]), "px;",
-                  "figure shown", page.evaluate(
-                      "el => [el.clientWidth, el.naturalWidth]",
-                      roots.nth(2).locator(".s2s-figure img, img.s2s-figure").first.element_handle()))
-            page.set_viewport_size({"width": 1280, "height": 1000})
-            run(3, "lab-korean")
-            run(4, "compare")
+            yield page
             context.close()
     finally:
         server.terminate()
         server.wait(20)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def train_in_browser(page, widget, before: str = "") -> str:
+    """Run ``before`` in the kernel, press the widget's Train, wait until its status says the
+    run finished; returns the status."""
+    widget.scroll_into_view_if_needed()
+    if before:
+        print(page.evaluate(JS_EXECUTE, before), end="")
+    status = widget.locator(".s2s-status")
+    previous = status.inner_text()
+    widget.locator(".s2s-train").click()
+    page.wait_for_function(
+        "([el, before]) => el.innerText !== before && /(run \\d+ finished|실행 \\d+ 완료)/.test(el.innerText)",
+        arg=[status.element_handle(), previous], timeout=300_000, polling=250)
+    time.sleep(1.0)  # the final frame and diagnosis
+    return status.inner_text()
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with lab_page(CELLS) as page:
+        panel = page.locator(".jp-NotebookPanel:visible")
+        roots = panel.locator(".s2s-lab, .s2s-compare")
+        roots.nth(4).wait_for(timeout=120_000)
+
+        def run(index: int, name: str, before: str = "") -> None:
+            widget = roots.nth(index)
+            status = train_in_browser(page, widget, before)
+            widget.screenshot(path=str(out / f"{name}.png"))
+            print(name, "->", status)
+
+        run(0, "lab-good")
+        run(0, "lab-diverged", "good.controls['learning_rate'].value = 1.0")
+        run(1, "lab-overfitting")
+        run(2, "lab-projector", "big.controls['learning_rate'].value = 0.1")
+        # The whole projector widget must fit a 1280x720 projector: shoot the screen as a
+        # class would see it, with the widget scrolled to the top.
+        page.set_viewport_size({"width": 1280, "height": 720})
+        roots.nth(2).evaluate("el => el.scrollIntoView({block: 'start'})")
+        time.sleep(0.5)
+        page.screenshot(path=str(out / "lab-projector-1280x720.png"))
+        box = roots.nth(2).bounding_box()
+        print("lab-projector widget:", round(box["width"]), "x", round(box["height"]), "px;",
+              "figure shown", page.evaluate(
+                  "el => [el.clientWidth, el.naturalWidth]",
+                  roots.nth(2).locator(".s2s-figure img, img.s2s-figure").first.element_handle()))
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        run(3, "lab-korean")
+        run(4, "compare")
 
 
 if __name__ == "__main__":
