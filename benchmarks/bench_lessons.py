@@ -22,9 +22,11 @@ import statistics
 import time
 
 from report import command, machine, write_section
-from seq2seq_lab import preset, train
+from seq2seq_lab import compare, preset, train
+from seq2seq_lab.gradients import gradient_flow_compare
 from seq2seq_lab.presets import (LESSON_06_EQUAL_WEIGHTS, LESSON_06_EQUAL_WIDTH,
-                                 LESSON_06_HIDDEN, LESSON_06_MORE_DATA, LESSON_06_PATIENCE)
+                                 LESSON_06_HIDDEN, LESSON_06_MORE_DATA, LESSON_06_PATIENCE,
+                                 LESSON_07_CELLS, LESSON_07_FORGET_BIASES, LESSON_07_LENGTHS)
 from seq2seq_lab.seed_bands import train_seeds
 
 
@@ -34,6 +36,15 @@ def lab_run(name: str, task_options: dict | None = None, **changes):
         chosen = preset(name, fast=False)
         train(chosen.config.replace(**changes), task=chosen.task,
               task_options={**chosen.task_options, **(task_options or {})}, seed=0)
+    return run
+
+
+def compare_cell(name: str, param: str, values):
+    """A Compare click: the preset's runs, one per value, side by side on the workers."""
+    def run():
+        chosen = preset(name, fast=False)
+        compare(chosen.config, {param: list(values)}, task=chosen.task,
+                task_options=dict(chosen.task_options))
     return run
 
 
@@ -62,6 +73,20 @@ LESSON_RUNS = {
           for layers, units in sorted(set(LESSON_06_EQUAL_WIDTH.items())
                                       | set(LESSON_06_EQUAL_WEIGHTS.items()))],
     ],
+    "07": [
+        *[(f"Compare `{name}` over `{param}` ({', '.join(map(str, values))})",
+           compare_cell(name, param, values))
+          for name, param, values in (("lesson_07_recall", "rnn_cell_type", LESSON_07_CELLS),
+                                      ("lesson_07_delay", "seq_len", LESSON_07_LENGTHS),
+                                      ("lesson_07_lstm", "lstm_forget_bias",
+                                       LESSON_07_FORGET_BIASES))],
+        ("gradient-flow cell: the three cells trained and measured",
+         lambda: gradient_flow_compare("lesson_07_recall", "rnn_cell_type", LESSON_07_CELLS,
+                                       fast=False)),
+        ("gradient-flow cell: LSTM with forget bias 0 and 2",
+         lambda: gradient_flow_compare("lesson_07_lstm", "lstm_forget_bias", [0.0, 2.0],
+                                       fast=False)),
+    ],
 }
 
 
@@ -88,7 +113,7 @@ def main() -> None:
                 start = time.perf_counter()
                 run()
                 seconds.append(time.perf_counter() - start)
-                if "train_seeds" in label or "compare" in label:
+                if any(word in label.lower() for word in ("train_seeds", "compare", "gradient-flow")):
                     os.environ["SEQ2SEQ_LAB_WORKERS"] = "0"
                     try:
                         cpu.append(cpu_seconds(run))

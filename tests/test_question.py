@@ -97,6 +97,8 @@ def test_a_new_choice_after_a_check_replaces_the_old_verdict(made):
     """A verdict on screen belongs to the answer it judged: once the learner picks another
     (and the kernel hears of it), the widget asks for a new Check instead."""
     question = made(rate_question())
+    question.input.value = 2
+    assert "You chose 0.1: press Check" in question.message   # before any check, too
     answer(question, 2)
     assert "Not quite." in question.feedback.value
     question.input.value = 1

@@ -113,11 +113,11 @@ class Question:
             # the learner never chose.
             self.input = widgets.RadioButtons(options=list(zip(self.labels, range(len(self.labels)))),
                                               value=None, layout=widgets.Layout(width="auto"))
-            self.input.observe(self._choice_changed, names="value")
         else:
             self.input = widgets.Text(placeholder=t("question_enter_number", self.language),
                                       layout=widgets.Layout(width="16em"))
         self.input.add_class("s2s-question-input")
+        self.input.observe(self._answer_changed, names="value")
         self.input_label = widgets.HTML(html.escape(t("question_your_prediction", self.language)))
         self.check_button = widgets.Button(description=t("question_check", self.language),
                                            tooltip=t("question_check_help", self.language),
@@ -195,19 +195,26 @@ class Question:
         """The feedback as plain text (right or wrong, why, or what is wrong with the input)."""
         return self._message
 
-    def _choice_changed(self, change) -> None:
-        """A new choice after a check: the verdict on screen was for the old one, so it gives
-        way to a prompt to check again.  Why it matters: ipywidgets holds back a value update
-        while the kernel has not answered the previous one, so on a busy kernel a quick Check
-        can arrive before the new choice and be judged on the old one; the learner then sees
-        this prompt instead of a stale verdict."""
-        if change["new"] is None or not self.attempts:
-            return
-        if self.attempts[-1].text == self.labels[change["new"]]:
+    def _answer_changed(self, change) -> None:
+        """A new choice or a new number: any verdict on screen was for another answer, so it
+        gives way to "You chose X: press Check" (back at the checked answer, its verdict
+        returns).  Why it matters: ipywidgets holds back a value update while the kernel has
+        not answered the previous one, so on a busy kernel a quick Check can arrive before the
+        new answer and be judged on the old one; the learner then sees this prompt instead of
+        a verdict on an answer they no longer give."""
+        new = change["new"]
+        if self.choices is not None:
+            text = "" if new is None else self.labels[new]
+        else:
+            text = cleaned(new) if new.strip() else ""
+        self.input.remove_class("s2s-invalid")
+        if self.attempts and self.attempts[-1].text == text:
             self._show_feedback()
-            return
-        self._message = t("question_changed", self.language, answer=self.labels[change["new"]])
-        self.feedback.value = self._sized(html.escape(self._message))
+        elif not text:
+            self._message, self.feedback.value = "", ""
+        else:
+            self._message = t("question_changed", self.language, answer=text)
+            self.feedback.value = self._sized(html.escape(self._message))
 
     def _refuse(self, text: str) -> None:
         self._message = text

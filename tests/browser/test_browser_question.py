@@ -25,6 +25,18 @@ def choose(question, label: str) -> None:
         has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first.click()
 
 
+def kernel_has(question, text: str, language: str = "en") -> None:
+    """Wait until the kernel has the answer just chosen or typed: the widget then prompts
+    for a Check naming it (or, for an emptied field, clears its feedback).  An event from the
+    kernel, not a wait: a Check sent before the new answer arrives would judge the old one."""
+    feedback = question.locator(".s2s-question-feedback").first
+    if not text:
+        expect(feedback).to_have_text("", timeout=30_000)
+        return
+    prompt = f"You chose {text}: press Check" if language == "en" else f"{text} 선택"
+    expect(feedback).to_contain_text(prompt, timeout=30_000)
+
+
 def check(question, expected: str) -> None:
     """Press Check and wait for the feedback the kernel sends back."""
     question.locator(".s2s-question-check").first.click()
@@ -44,13 +56,12 @@ def test_lesson_01_predict_first_question(open_lab_page):
 
         check(question, "Choose one of the answers first")
         choose(question, "0.1")
+        kernel_has(question, "0.1")
         check(question, "Not quite.")
         expect(question.locator(".s2s-question-feedback")).to_contain_text("You answered 0.1.",
                                                                            timeout=30_000)
         choose(question, "0.003")
-        # The kernel has the new choice once it replaces the old verdict (an event, not a wait).
-        expect(question.locator(".s2s-question-feedback").first).to_contain_text(
-            "You chose 0.003: press Check", timeout=30_000)
+        kernel_has(question, "0.003")
         check(question, "Right!")
         expect(question.locator(".s2s-question-feedback")).to_contain_text("Only 0.003.",
                                                                            timeout=30_000)
@@ -134,14 +145,17 @@ def test_numeric_question_on_the_projector(language, lab_server, open_lab_page):
                                ("1e", words["nonsense"]), ("", words["empty"]),
                                ("0.5", words["wrong"])):
             field.fill(text)
+            kernel_has(question, text, language)
             check(question, expected)
         lab.screenshot(f"question-projector-{language}-wrong", question)
         field.fill("0.95")
+        kernel_has(question, "0.95", language)
         check(question, words["right"])
         assert field.input_value() == "0.95"          # the widget keeps what was typed
         lab.screenshot(f"question-projector-{language}-right", question)
         choices = lab.panel.locator(".s2s-question").nth(1)
         choose(choices, "1")
+        kernel_has(choices, "1", language)
         check(choices, words["right"])
         lab.screenshot(f"question-projector-{language}-choices", choices)
 
