@@ -21,7 +21,6 @@ measurement that retired it.)
 """
 from __future__ import annotations
 
-import inspect
 import itertools
 import threading
 from dataclasses import dataclass, field
@@ -30,16 +29,15 @@ from typing import Iterable
 import torch
 
 from .config import Seq2SeqConfig, format_value
-from .data import Task, make_task
+from .data import TASK_OPTION_FIELDS, Task, make_task
 from .history import History
 from .training import as_config, resolve_device, train
 
 SEED = "seed"  # the key of ``vary`` that varies the run's seed (weights, batch order, dropout)
-# make_task's options that ``vary`` may change: the data a run learns from is a setting too
-# (lesson 06 varies the training-set size and its noise, lesson 07 the sequence length).  Not
-# make_task's own ``seed``: "seed" in ``vary`` is the run's seed.
-TASK_OPTIONS = tuple(name for name in inspect.signature(make_task).parameters
-                     if name not in ("name", "seed"))
+# make_task's options that ``vary`` may change (the table the widgets' controls read too): the
+# data a run learns from is a setting too (lesson 06 varies the training-set size and its noise,
+# lesson 07 the sequence length).  Not make_task's own ``seed``: "seed" in ``vary`` is the run's.
+TASK_OPTIONS = tuple(TASK_OPTION_FIELDS)
 
 
 @dataclass(frozen=True)
