@@ -259,14 +259,18 @@ Why the cost is small: one drawer thread renders at most 5 frames a second and a
 one core (``live.Drawer``); a frame pastes the axes and the earlier runs from cached pixels and
 draws only the current run (``widgets.figure._live_png``), and a new run's first frame reuses the
 cached axes when the limits stay the same (until 2026-11-23 it drew everything).
-Each panel keys its own part of that background (``FigurePanel.key``); the attention panel's
-tokens are tick labels, so its background is redrawn when the model's output changes at an
-evaluation: the "growing run" rows include those frames.  With four panels a frame costs
-more than the 4% budget allows at the Drawer's longest pause (``max_interval``, 2 s), so the
-drawer's CPU share rises above 4% (the table's row) while frames come every 2 s.
-Single live/plain pairs vary on these shared cores (the ratios in the table), hence the
-median over {args.repeats} interleaved pairs; the drawer's CPU share says what drawing itself
-takes, whatever the load.
+Each panel keys its own part of that background (``FigurePanel.key``) and keeps the pixels of
+its axes under the last 12 keys it had (``LabFigure._show_region``): limits come back (a
+gradient-norm axis going 0.1-20, 0.05-20, back to 0.1-20 as runs come and go), and pasting a
+kept region replaces 35-70 ms of tick-label rendering.  Until 2026-11-30 a frame in which two
+panels changed drew the whole figure again, and the drawer took 20.2% of a core with four
+panels.  The attention panel's tokens are tick labels, so its region is drawn again when the
+model's output changes at an evaluation: the "growing run" rows include those frames.  With
+four panels a frame can cost more than the 4% budget allows at the Drawer's longest pause
+(``max_interval``, 2 s), so the drawer's CPU share rises above 4% (the table's row).
+Single live/plain pairs vary on these shared cores by +-20% (the ratios in the table), more
+than drawing costs, hence the median over {args.repeats} interleaved pairs; the drawer's CPU
+share says what drawing itself takes, whatever the load.
 """
     print(body)
     if args.write:

@@ -22,13 +22,16 @@ EVAL_BATCH_SIZE = 500  # validation is scored in big batches: no gradients, so m
 
 @torch.no_grad()
 def evaluate(model: Seq2Seq, task: Task, config: Seq2SeqConfig, split: str = "validation",
-             device: torch.device | str = "cpu") -> dict[str, float]:
-    """Loss, token accuracy and exact match over the *whole* split (token-weighted).
+             device: torch.device | str | None = None) -> dict[str, float]:
+    """Loss, token accuracy and exact match over the *whole* split (token-weighted), on
+    ``device`` (default: where the model's weights are, so a model trained on a GPU is scored
+    there).
 
     The loss is teacher-forced, the same quantity as the training loss, so the two curves are
     comparable; accuracy and exact match come from greedy decoding, what the model really
     outputs when nobody gives it the previous answer.
     """
+    device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
     loss_sum, tokens, correct, exact, sequences = 0.0, 0, 0, 0, 0

@@ -55,7 +55,9 @@ def gradient_flow(model: Seq2Seq, task: Task, examples: int = 64,
     model.eval()
     try:
         states = []
-        with torch.enable_grad():
+        # cuDNN's RNN refuses a backward pass in eval mode, and train mode would switch
+        # dropout on: so on a GPU the measurement runs PyTorch's own RNN kernels instead.
+        with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
             encoder = model.encoder
             x = encoder.embedding(source)                                    # B x S x E
             for i, layer in enumerate(encoder.layers):

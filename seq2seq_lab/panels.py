@@ -930,7 +930,12 @@ def bands_legend(ax: Axes, handles, title: str, look: Look, loc: str = "best"):
 
 
 def settle_bands(ax: Axes, views: list[RunView], metric: str, handles, look: Look) -> None:
-    if metric.endswith("loss"):
+    if metric.endswith("loss") and not ax.lines:
+        # Nothing to fit: fixed limits, or the last frame's would stay (a live frame must
+        # look the same whatever came before it).
+        set_y_scale(ax, False)
+        ax.set_ylim(0, 3)
+    elif metric.endswith("loss"):
         set_y_scale(ax, spans_decade(y for line in ax.lines for y in line.get_ydata()))
         settle_y(ax)
     else:

@@ -14,8 +14,9 @@ OPTIONS = dict(train_size=320, val_size=100, test_size=0)
 BASE = Seq2SeqConfig(batch_size=32, max_num_batches=16, checkpoint_frequency_num_batches=8)
 
 
-def lone(history, device="cpu"):
-    """The lone train() of a compared run's setting."""
+def lone(history, device=None):
+    """The lone train() of a compared run's setting, on the device it trained on."""
+    device = device or history.device
     return train(history.config, task=history.task, seed=history.seed,
                  task_options=history.task_options, device=device, label=history.label)
 

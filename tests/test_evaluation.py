@@ -28,9 +28,10 @@ def test_evaluation_decodes_only_what_teacher_forcing_got_wrong(cell, monkeypatc
                                   max_source_len=config.max_seq_len_source,
                                   max_target_len=config.max_seq_len_target + 1))
         with torch.no_grad():
-            every, _ = model.greedy_decode(batch.source, batch.source_lengths,
+            device = next(model.parameters()).device   # CUDA where there is one
+            every, _ = model.greedy_decode(batch.source.to(device), batch.source_lengths,
                                            batch.target_out.shape[1])
-        predicted = as_predictions(every, batch.target_out.shape[1])
+        predicted = as_predictions(every, batch.target_out.shape[1]).cpu()
         real = batch.target_out != PAD_ID
         hits = (predicted == batch.target_out) & real
         monkeypatch.setattr(Seq2Seq, "greedy_decode", counting)
@@ -61,8 +62,8 @@ def test_the_attention_probe_is_one_fixed_example_with_its_tokens(attention):
         assert torch.allclose(weights.sum(1), torch.ones(len(weights)), atol=1e-3)
     last = history.attention[-1]
     # What the probe shows is what the model writes: greedy decoding of that source.
-    tokens, _ = history.model.greedy_decode(task.splits["validation"].source[:1, :len(first_source)],
-                                            torch.tensor([len(first_source)]), 20)
+    source = task.splits["validation"].source[:1, :len(first_source)].to(history.device)
+    tokens, _ = history.model.greedy_decode(source, torch.tensor([len(first_source)]), 20)
     assert last["output"] == [task.target_vocab.tokens[i] for i in tokens[0, :len(last["output"])]]
     if attention == "fixed":   # uniform over the source, by construction
         assert torch.allclose(torch.tensor(last["weights"]), torch.tensor(1 / len(first_source)),

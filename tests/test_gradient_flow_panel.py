@@ -44,7 +44,10 @@ def test_gradient_flows_of_runs_equal_gradient_flow_during_the_same_runs():
         assert len(flows[0]) == OPTIONS["seq_len"]
         during = gradient_flow_during(history.config, "recall", seed=history.seed,
                                       at_steps=(0, history.steps), task_options=OPTIONS)
-        assert np.allclose(flows[0], during[0]) and np.allclose(flows[10], during[10])
+        # Equal on a CPU; on a GPU cuDNN's backward sums in no fixed order, so two runs of one
+        # seed drift by ~1e-5 of a norm after 10 steps (seen on an H200): rtol 1e-3 allows that.
+        assert np.allclose(flows[0], during[0], rtol=1e-3)
+        assert np.allclose(flows[10], during[10], rtol=1e-3)
 
 
 def test_panel_draws_each_run_relative_to_its_last_position_on_a_log_axis():

@@ -260,12 +260,22 @@ def test_live_frames_of_several_panels_equal_frames_drawn_from_scratch(theme, la
     scenes = [[RunView(f, "#1", "#0072B2", "current", planned)] for f in frames[:count]]
     scenes += [[RunView(snapshot(first), "#1", "#0072B2", "ghost", planned),
                 RunView(f, "#2", "#D55E00", "current", planned)] for f in frames[count:]]
-    for views in scenes:
+    # Then back through the same scenes: each panel's axes come back to keys drawn before,
+    # and are pasted from the pixels kept then.
+    redrawn = []      # panels drawn again, not pasted
+    redraw = live._redraw_region
+    live._redraw_region = lambda panel: (redrawn.append(panel.name), redraw(panel))
+    for index, views in enumerate(scenes + scenes[::-1]):
+        if index == len(scenes):
+            assert redrawn, "the scenes changed some panel's axes"
+            redrawn.clear()
         cached = pixels(live.render(views, legends=False))
         scratch = pixels(LabFigure(theme, language, panels).render(views, legends=False))
         assert cached.shape == scratch.shape
         # Anti-aliasing may round an edge pixel by a few levels; a misplaced artist differs by tens.
         assert np.abs(cached - scratch).max() <= 6, [v.history.steps for v in views]
+    assert redrawn == [], "on the way back every panel's axes were pasted"
+    live.render(scenes[-1], legends=False)
     attention = live.panel("attention")
     assert attention.ax.images and attention.key()[-1] == (
         tuple(frames[-1].attention[-1]["source"]), tuple(frames[-1].attention[-1]["output"]))
