@@ -2,7 +2,8 @@
 the size of the loss's gradient with respect to the encoder's hidden state at every source
 position, |dL/dh_t| against t.
 
-Lessons: 07 (vanishing gradients made visible, RNN vs GRU vs LSTM).
+Lessons: 07 (vanishing gradients made visible, RNN vs GRU vs LSTM); 08 (``clip_suggestion``:
+a ``clip_gradient`` read off the gradient norms a run recorded).
 
 Why it matters: on ``recall`` the answer sits at the first positions, so whatever the model
 learns about them must travel back from the loss through every later step.  Each step
@@ -21,8 +22,10 @@ during a run changes nothing in that run.
 """
 from __future__ import annotations
 
+import math
 import threading
 
+import numpy as np
 import torch
 
 from .compare import compare
@@ -192,3 +195,20 @@ def gradient_flow_figure(flows: list[tuple[str, dict[int, list[float]]]], *,
         for ax in axes:
             ax.set_ylim(low, high)
     return Image(to_png(figure, dpi=look.theme.dpi))
+
+
+def clip_suggestion(history, percentile: float = 90.0) -> float:
+    """A ``clip_gradient`` for this setting: the ``percentile``-th percentile of the gradient
+    norms the run recorded before clipping (``history.grad_norm``).
+
+    Why the 90th: the Deep Learning Tuning Playbook (Godbole et al. 2023) suggests clipping
+    near the 90th percentile of the norms seen in a run, so the usual steps pass untouched and
+    only the rare large ones are cut.  Read it from a run trained *without* clipping (or with a
+    threshold far above its norms): a clipped run's norms are measured before clipping too,
+    but its path, and so its norms, already depend on the threshold.  If clipping then acts on
+    most steps, the learning rate is too high, not the threshold too low.
+    """
+    norms = [norm for norm in history.grad_norm if math.isfinite(norm)]
+    if not norms:
+        raise ValueError("this run recorded no finite gradient norm: train it for a few steps first")
+    return float(np.percentile(norms, percentile))

@@ -631,7 +631,7 @@ def attention_caption(view: RunView, step: int | None, look: Look) -> str:
 
 
 def draw_attention(ax: Axes, runs, *, index: int = -1, theme="notebook",
-                   language: str | None = None) -> Axes:
+                   language: str | None = None, caption: bool = True) -> Axes:
     """The attention weights of the probe example (one fixed validation example) as a heatmap:
     source tokens along the top, the model's output tokens down the side, from
     ``history.attention[index]`` (default: the latest evaluation).  A model without attention
@@ -647,8 +647,9 @@ def draw_attention(ax: Axes, runs, *, index: int = -1, theme="notebook",
         note(ax, message, look)
         return ax
     attention_image(ax, entry, look)
-    ax.text(0.0, -0.02, attention_caption(view, step, look), transform=ax.transAxes,
-            ha="left", va="top", fontdict=look.font(0.75), color="#555555")
+    if caption:   # which run and step (``attention_maps`` writes its own titles instead)
+        ax.text(0.0, -0.02, attention_caption(view, step, look), transform=ax.transAxes,
+                ha="left", va="top", fontdict=look.font(0.75), color="#555555")
     return ax
 
 

@@ -6,9 +6,9 @@ compares); the one-run-at-a-time widget is ``Lab`` in ``lab.py``.
 ``Compare(param="learning_rate", values=[1e-4, 1e-3, 1e-2, 0.1])`` shows the values in a text
 box (so a learner can type others, and a bad one is reported in plain words), Train, Stop and
 one figure in which every value's curves grow together, one colour each, with one shared
-legend.  Training is ``compare()`` (``compare.py``), which batches the values into one model
-where their shapes allow, dealt to worker processes, one per core (``workers.py``), so eight
-values cost about three lone runs, not eight.
+legend.  Training is ``compare()`` (``compare.py``): each value is one ``train()`` in a worker
+process, one per core (``parallel/``), so on 2 cores eight values take about the time of four
+lone runs (BENCHMARKS.md).
 """
 from __future__ import annotations
 
@@ -75,6 +75,13 @@ class Compare(LivePanel):
             pool.warm(len(values))
 
     # ---- public API ------------------------------------------------------------------
+    @property
+    def latest(self) -> list:
+        """The finished runs of the comparison on the figure (the last Train), in the order of
+        its values; ``runs`` keeps earlier comparisons too."""
+        with self._lock:
+            return [m.history for m in self._members if m.history is not None and m.history.steps]
+
     def train(self) -> bool:
         """Parse the values and train them together (stopping a comparison in progress)."""
         if self.task is None and self._build_task(show=True) is None:
