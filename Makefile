@@ -44,8 +44,13 @@ ifneq ($(BROWSER),0)
 endif
 
 # Every test: library units, lesson claims, lessons in a browser, notebooks under nbval (fast mode).
+# Two test processes (pytest-xdist), a whole file each at a time (--dist loadfile): a lesson's
+# claims share their trained runs within its file (functools.cache, module fixtures), and many
+# tests train one run on one thread, so the second core would otherwise wait.  Two, not one per
+# core: each process's comparisons start their own worker per core.
 test: install browser-deps
-	SEQ2SEQ_LAB_BROWSER=$(BROWSER) $(BIN)/python -m pytest -p no:cacheprovider --durations=15 tests
+	SEQ2SEQ_LAB_BROWSER=$(BROWSER) $(BIN)/python -m pytest -p no:cacheprovider --durations=15 \
+		-n 2 --dist loadfile tests
 	SEQ2SEQ_LAB_FAST=1 $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 		--nbval-current-env --nbval-cell-timeout=300 notebooks
 

@@ -26,7 +26,10 @@ from seq2seq_lab import compare, preset, train
 from seq2seq_lab.gradients import gradient_flow_compare
 from seq2seq_lab.presets import (LESSON_06_EQUAL_WEIGHTS, LESSON_06_EQUAL_WIDTH,
                                  LESSON_06_HIDDEN, LESSON_06_MORE_DATA, LESSON_06_PATIENCE,
-                                 LESSON_07_CELLS, LESSON_07_FORGET_BIASES, LESSON_07_LENGTHS)
+                                 LESSON_07_CELLS, LESSON_07_FORGET_BIASES, LESSON_07_LENGTHS,
+                                 LESSON_08_ADAM_RATES, LESSON_08_ATTENTION, LESSON_08_CLIPS,
+                                 LESSON_08_EMBED_SIZES, LESSON_08_INIT_SCALES,
+                                 LESSON_08_STATE_INITS)
 from seq2seq_lab.seed_bands import train_seeds
 
 
@@ -86,6 +89,18 @@ LESSON_RUNS = {
         ("gradient-flow cell: LSTM with forget bias 0 and 2",
          lambda: gradient_flow_compare("lesson_07_lstm", "lstm_forget_bias", [0.0, 2.0],
                                        fast=False)),
+    ],
+    "08": [
+        *[(f"Compare `{name}` over `{param}` ({', '.join(map(str, values))})",
+           compare_cell(name, param, values))
+          for name, param, values in (
+              ("lesson_08_attention", "rnn_attention_type", LESSON_08_ATTENTION),
+              ("lesson_08_embeddings", "num_embed_source", LESSON_08_EMBED_SIZES),
+              ("lesson_08_state_init", "rnn_decoder_state_init", LESSON_08_STATE_INITS),
+              ("lesson_08_init", "weight_init_scale", LESSON_08_INIT_SCALES),
+              ("lesson_08_clip", "clip_gradient", LESSON_08_CLIPS),
+              ("lesson_08_clip_adam", "learning_rate", LESSON_08_ADAM_RATES))],
+        ("Lab `lesson_08_attention` as it starts (mlp)", lab_run("lesson_08_attention")),
     ],
 }
 

@@ -55,14 +55,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def lab_page(cells: list[str], name: str = "shots"):
-    """A scratch notebook of ``cells`` in a temporary folder (never in notebooks/), served by
-    JupyterLab and run to the end in headless Debian Chromium; yields the Playwright page."""
+def lab_page(cells, name: str = "shots", env: dict | None = None,
+             viewport: tuple[int, int] = (1280, 1000)):
+    """A scratch notebook of ``cells`` (code strings, or a whole notebook to copy) in a
+    temporary folder (never in notebooks/), served by JupyterLab (``env`` added to its
+    environment) and run to the end in headless Debian Chromium; yields the Playwright page."""
+    import os
+
     import nbformat
     from playwright.sync_api import sync_playwright
 
     root = Path(tempfile.mkdtemp(prefix=f"s2s-{name}-"))
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    if isinstance(cells, nbformat.NotebookNode):
+        notebook = cells
+    else:
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     nbformat.write(notebook, root / f"{name}.ipynb")
     port, token = free_port(), secrets.token_hex(16)
@@ -71,7 +78,8 @@ def lab_page(cells: list[str], name: str = "shots"):
          f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
          f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
          "--LabApp.news_url=None"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+        env={**os.environ, **(env or {})})
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(120):
@@ -83,7 +91,8 @@ def lab_page(cells: list[str], name: str = "shots"):
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
                 str(root / "profile"), executable_path="/usr/bin/chromium", headless=True,
-                args=["--no-sandbox", "--disable-gpu"], viewport={"width": 1280, "height": 1000})
+                args=["--no-sandbox", "--disable-gpu"],
+                viewport={"width": viewport[0], "height": viewport[1]})
             page = context.new_page()
             page.goto(f"{url}/lab/tree/{name}.ipynb?reset&token={token}")
             page.wait_for_function(JS_IDLE, timeout=120_000, polling=200)

@@ -13,6 +13,10 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``lr_finder`` (``lr_find``), ``compare`` (+ ``parallel``: worker processes), ``diagnose``:
   the range test, side-by-side runs (one ``train`` each, spread over the CPU's cores), and
   plain-language verdicts on curves
+- ``panels``: one pure drawing function per figure panel (loss, accuracy, gradient norm,
+  attention, ...); ``gradients``, ``seed_bands``, ``attention_maps``: the figures lessons 06-08
+  draw after training (gradient flow and ``clip_suggestion``, seed bands, attention heatmaps
+  side by side)
 - ``widgets/``: the live ``Lab`` (``lab``) and ``Compare`` (``compare``) widgets, built on
   ``controls``, ``panel``, ``live``, ``figure`` and ``exports``; ``Question`` (``question``):
   a checked "predict first" question, tied to a Lab

@@ -145,6 +145,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "attention_waiting": {"en": "The attention appears\nat the first evaluation.",
                           "ko": "어텐션은 첫 평가 때\n나타납니다."},
     "attention_caption": {"en": "{label}, step {step}", "ko": "{label}, {step} 스텝"},
+    "legend_weights": {"en": "{count:,} weights", "ko": "가중치 {count:,}개"},
     "attention_map_none": {"en": "no attention:\nthe decoder never\nlooks back",
                            "ko": "어텐션 없음:\n디코더가 입력을\n돌아보지 않음"},
     "attention_map_accuracy": {"en": "validation accuracy {accuracy:.0%}",
@@ -509,6 +510,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lab_saved": {"en": "Saved", "ko": "저장됨:"},
     "lab_download": {"en": "download", "ko": "내려받기"},
     "compare_values": {"en": "{name} values", "ko": "{name} 값들"},
+    "compare_seed_help": {"en": "Seeds: the same setting from other random starts (weights, "
+                                "batch order, dropout); what differs between them is chance.",
+                          "ko": "시드: 같은 설정을 다른 무작위 시작(가중치, 배치 순서, 드롭아웃)에서 "
+                                "학습합니다; 그 사이의 차이는 우연입니다."},
+    "compare_bad_seed": {"en": "a seed must be a whole number from 0 up, got {value!r}",
+                         "ko": "시드는 0 이상의 정수여야 합니다 (받은 값: {value!r})"},
     "compare_values_help": {"en": "Values to train side by side, separated by commas",
                             "ko": "나란히 학습할 값들 (쉼표로 구분)"},
     "compare_no_values": {"en": "Type at least one value for {name}, separated by commas, "

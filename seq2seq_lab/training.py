@@ -266,10 +266,17 @@ def train(config: Seq2SeqConfig | dict | None = None, task: Task | str = "revers
                 probe = attention_probe(model, task, config, device)
                 if patience.update(scores):
                     history.best_step = history.steps
+                    if config.early_stopping_patience:   # a copy only when it can be used
+                        best_weights = {name: value.detach().clone()
+                                        for name, value in model.state_dict().items()}
                 _record_evaluation(history, scores, probe, time.perf_counter() - start)
                 _notify(callbacks, "on_evaluation_end", history)
                 if patience.exhausted(history.epochs):
+                    # Early stopping hands back the best weights, not the last ones (as a
+                    # training job keeps its best checkpoint): the model scores what the
+                    # ring on the curve promises.
                     history.stopped_early = True
+                    model.load_state_dict(best_weights)
                     break
             if history.steps >= steps:
                 break

@@ -5,7 +5,8 @@ The notebook (notebooks/06_hidden_units_and_layers.ipynb) says, of ``lesson_06_o
 early and then climbs while the training loss keeps falling (overfitting); 4 units underfit;
 2000 pairs instead of 300 give a lower validation loss that does not climb; dropout plus L2
 (``lesson_06_regularised``) stops the climb and keeps the training loss high; early stopping
-ends the run 3 evaluations after its best.  Of ``lesson_06_depth`` (adding 4-digit numbers):
+ends the run 3 evaluations after its best and hands back the best weights.  Of
+``lesson_06_depth`` (adding 4-digit numbers):
 within 160 steps, extra layers did not help at equal width and cost at equal weights.
 Each test trains the runs of its claim once (module fixtures), with ``compare`` spreading
 them over the worker processes.
@@ -14,10 +15,11 @@ import statistics
 
 import pytest
 
-from seq2seq_lab import compare, diagnose, preset
+from seq2seq_lab import compare, diagnose, evaluate, preset
 from seq2seq_lab.presets import (LESSON_06_EQUAL_WEIGHTS, LESSON_06_EQUAL_WIDTH,
                                  LESSON_06_HIDDEN, LESSON_06_MORE_DATA, LESSON_06_PATIENCE)
 from seq2seq_lab.seed_bands import train_seeds
+from seq2seq_lab.training import resolve_task
 
 SEEDS = [0, 1, 2]
 OVERFIT = preset("lesson_06_overfit", fast=False)
@@ -112,8 +114,13 @@ def test_early_stopping_stops_three_evaluations_after_the_best(capacity):
         assert early.steps == early.best_step + LESSON_06_PATIENCE * every
         # the same run up to the stop: the same best step and loss
         assert early.best_step == full.best_step and early.best_val_loss == full.best_val_loss
-        # the weights in memory at the stop are worse than the best ones
+        # the last evaluation, at the stop, is worse than the best ...
         assert early.val_loss[-1] > early.best_val_loss
+        # ... but early stopping hands back the best weights: scored again, the model the run
+        # returns has the best validation loss, not the last
+        task = resolve_task(early.task, early.task_options)
+        assert evaluate(early.model, task, early.config)["val_loss"] == \
+            pytest.approx(early.best_val_loss, rel=1e-5)
     # the exercise's answer (the Lab trains seed 0)
     assert stopped[0].steps == 140
 

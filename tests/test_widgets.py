@@ -116,6 +116,7 @@ def test_train_draws_live_and_records_the_run(make_lab):
     assert lab.frames_drawn >= 2 and lab.image.value != first_frame
     assert lab.diagnosis.value.strip()                       # diagnose()'s verdict
     assert run_labels(lab) == ["#1 learning_rate=0.01 (latest)"]
+    assert f"({run.num_parameters:,} weights)" in lab.legend.value   # the model's size, beside it
     assert lab.progress.value == lab.progress.max == 20
 
 
@@ -706,3 +707,17 @@ def test_task_options_as_lab_sliders_and_compare_values(make_lab):
     compare.values_box.value = "4, lots"
     assert compare.train() is False
     assert "task option seq_len must be 1 .. 200, got 'lots'" in compare.message
+
+
+def test_compare_over_seeds_trains_one_setting_from_each_seed_as_lone_runs(make_lab):
+    compare = make_lab(Compare, param="seed", values=[0, 3])
+    assert compare.train() and compare.wait(90)
+    assert [(r.seed, r.label) for r in compare.latest] == [(0, "seed=0"), (3, "seed=3")]
+    assert compare.latest[0].config == compare.latest[1].config == compare.base_config
+    lone = train(compare.base_config, task=compare.task, seed=3, label="seed=3")
+    assert compare.latest[1].same_run(lone)
+    assert run_labels(compare) == ["seed=0", "seed=3"]
+    compare.values_box.value = "1, -2"
+    assert compare.train() is False
+    assert "a seed must be a whole number from 0 up, got '-2'" in compare.message
+    assert "s2s-invalid" in compare.values_box._dom_classes and len(compare.runs) == 2

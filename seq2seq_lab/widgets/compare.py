@@ -30,13 +30,26 @@ from .panel import LivePanel, RunRecord
 from ..training import resolve_device, total_steps
 
 MAX_VALUES = 8  # more lines than this are unreadable in one figure (and slow on 2 cores)
+SEED = "seed"   # ``Compare(param="seed", values=[0, 1, 2])``: one setting, runs that differ by chance
+
+
+def _seed_value(text: str, language: str) -> int:
+    """A seed typed in the values box: a whole number >= 0 (ValueError in plain words)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(t("compare_bad_seed", language, value=text))
+    return value
 
 
 class Compare(LivePanel):
     """Train every value of ``param`` together; the latest comparison fills the figure.
 
-    :param param: the config field to vary, or a task option of ``make_task`` (``seq_len``,
-        ``train_size``, ``noise``, ...: ``data.TASK_OPTION_FIELDS``)
+    :param param: the config field to vary, a task option of ``make_task`` (``seq_len``,
+        ``train_size``, ``noise``, ...: ``data.TASK_OPTION_FIELDS``), or ``"seed"`` (the same
+        setting trained from several seeds: how much of a difference is chance)
     :param values: its values (editable in the widget); other parameters as for ``Lab``
     """
 
@@ -57,10 +70,11 @@ class Compare(LivePanel):
         self._members: list[RunRecord] = []     # the comparison on the figure
         self._compare_function = None           # compare(); tests may replace it
         fields = Seq2SeqConfig.fields()
-        if param not in fields and param not in TASK_OPTION_FIELDS:
+        if param not in fields and param not in TASK_OPTION_FIELDS and param != SEED:
             self._problem(ConfigError("unknown_field", param, name=param, hint="")
                           .message(self.language))
-        meta = fields.get(param) or TASK_OPTION_FIELDS.get(param, {})
+        meta = fields.get(param) or TASK_OPTION_FIELDS.get(param) or \
+            {language: t("compare_seed_help", language) for language in ("en", "ko")}
         self.values_box = widgets.Text(
             value=", ".join(format_value(v) for v in values),
             description=t("compare_values", self.language, name=param),
@@ -109,7 +123,9 @@ class Compare(LivePanel):
         if problem is None:
             try:
                 for text in texts:
-                    if self.param in TASK_OPTION_FIELDS:
+                    if self.param == SEED:
+                        value = _seed_value(text, self.language)
+                    elif self.param in TASK_OPTION_FIELDS:
                         value = task_option_value(self.param, text)
                         self._member_task(value)   # too few distinct examples: say so now
                     else:
@@ -139,7 +155,7 @@ class Compare(LivePanel):
         is_task_option = self.param in TASK_OPTION_FIELDS
         members = []
         for i, value in enumerate(values):
-            config = self.base_config if is_task_option else \
+            config = self.base_config if is_task_option or self.param == SEED else \
                 self.base_config.replace(**{self.param: value})
             members.append(RunRecord(first + i, None, f"{self.param}={format_value(value)}",
                                      RUN_COLORS[i % len(RUN_COLORS)],

@@ -158,6 +158,7 @@ class LivePanel:
         self.legend = widgets.HTML("")
         self.legend.add_class("s2s-legend")
         self.legend_labels: list[str] = []   # the runs in the legend now, for tests
+        self._legend_counts: list[int] = []
         self.diagnosis = widgets.HTML("")
         self.diagnosis.add_class("s2s-diagnosis")
         self.message_box = widgets.HTML("")
@@ -359,20 +360,25 @@ class LivePanel:
         then the key of line styles.  Drawing it with matplotlib cost a third of each frame."""
         entries = self.figure.legend_entries(views)
         labels = [label for label, _, _ in entries]
-        if labels == self.legend_labels and self.legend.value:
+        # Each run's number of weights beside its name (lessons 06-08 compare model sizes).
+        counts = [view.history.num_parameters for view in views]
+        if (labels, counts) == (self.legend_labels, self._legend_counts) and self.legend.value:
             return
         size = self._text_size
         runs = "".join(
             f'<span style="white-space:nowrap;margin-right:18px">'
             f'<span style="display:inline-block;width:26px;height:0;vertical-align:middle;'
             f'border-top:{4 if strong else 3}px solid {color};opacity:{1 if strong else 0.6}">'
-            f"</span> {html.escape(label)}</span> " for label, color, strong in entries)
+            f"</span> {html.escape(label)}"
+            + (f' <span style="color:#666">({html.escape(t("legend_weights", self.language, count=count))})</span>'
+               if count else "")
+            + "</span> " for (label, color, strong), count in zip(entries, counts))
         marks = ("──", "- ● -", "○", "✖")
         key = " &nbsp; ".join(f"{mark} {html.escape(name)}"
                               for mark, name in zip(marks, self.figure.style_key(views)))
         self.legend.value = (f'<div style="font-size:{size};line-height:1.6">{runs}</div>'
                              f'<div style="font-size:{size};color:#555">{key}</div>')
-        self.legend_labels = labels
+        self.legend_labels, self._legend_counts = labels, counts
 
     def _diagnosis_html(self, views: list[RunView], shown: list[RunView] = (),
                         training: bool = False) -> str:
