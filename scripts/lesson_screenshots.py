@@ -49,21 +49,33 @@ def main() -> None:
             widget.screenshot(path=str(args.out / f"{tag}-widget{index + 1}.png"))
             page.screenshot(path=str(args.out / f"{tag}-screen{index + 1}.png"))
             print(f"widget {index + 1}: {status}", flush=True)
-        cells = panel.locator(".jp-CodeCell")
-        shot = 0
-        for index in range(cells.count()):
-            cell = cells.nth(index)
-            source = cell.locator(".jp-InputArea").inner_text()
-            if not any(marker in source for marker in READS_RUNS):
-                continue
-            cell.scroll_into_view_if_needed()
-            cell.locator(".jp-InputArea").click()
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
-            time.sleep(4)   # the kernel draws the heatmaps, the browser shows them
-            shot += 1
-            cell.screenshot(path=str(args.out / f"{tag}-output{shot}.png"))
+        # JupyterLab renders only the cells near the view, so the cells are found and run
+        # through its own notebook model, not the page.
+        indexes = page.evaluate(
+            """(markers) => {
+                 const notebook = window.jupyterapp.shell.currentWidget.content;
+                 const found = [];
+                 notebook.widgets.forEach((cell, i) => {
+                   const source = cell.model.sharedModel.getSource();
+                   if (cell.model.type === 'code' && markers.some(m => source.includes(m)))
+                     found.push(i);
+                 });
+                 return found;
+               }""", list(READS_RUNS))
+        for shot, index in enumerate(indexes, 1):
+            page.evaluate(
+                """async (i) => {
+                     const notebook = window.jupyterapp.shell.currentWidget.content;
+                     notebook.activeCellIndex = i;
+                     await notebook.scrollToItem(i, 'start');
+                     await window.jupyterapp.commands.execute('notebook:run-cell');
+                   }""", index)
+            time.sleep(5)   # the kernel draws (the heatmaps), the browser shows it
+            node = page.evaluate_handle(
+                "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node", index)
+            node.as_element().scroll_into_view_if_needed()
+            node.as_element().screenshot(path=str(args.out / f"{tag}-output{shot}.png"))
             print(f"cell {index + 1} run again -> {tag}-output{shot}.png", flush=True)
-
 
 if __name__ == "__main__":
     main()

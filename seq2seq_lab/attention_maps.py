@@ -18,7 +18,8 @@ from typing import Sequence
 from matplotlib.figure import Figure
 
 from .history import History
-from .panels import RUN_COLORS, RunView, draw_attention, look_for, note, setup_attention
+from .panels import (RUN_COLORS, RunView, draw_attention, look_for, note, setup_attention,
+                     short_label)
 from .plots import to_png
 
 
@@ -64,17 +65,10 @@ def attention_maps(runs, *, theme: str = "notebook", language: str | None = None
         if i % columns:        # one "output tokens" label per row, one title per heatmap
             ax.set_ylabel("")
         accuracy = history.val_accuracy[-1] if history.val_accuracy else float("nan")
-        ax.set_title(f"{_short(history)}: "
+        ax.set_title(f"{short_label(history.label)}: "
                      f"{t('attention_map_accuracy', look.language, accuracy=accuracy)}",
                      fontdict=look.font(0.8), loc="left")
     return Image(to_png(figure, dpi=look.theme.dpi))
-
-
-def _short(history: History) -> str:
-    """``rnn_attention_type=mlp`` -> ``mlp``: the heatmaps of one Compare differ in one
-    setting, and its value alone fits above a narrow panel."""
-    label = history.label or ""
-    return label.split("=", 1)[1] if label.count("=") == 1 and "," not in label else label
 
 
 __all__ = ["attention_maps"]

@@ -560,9 +560,14 @@ def draw_gradient_norm(ax: Axes, runs, *, theme="notebook", language: str | None
 
 
 # ---- attention -----------------------------------------------------------------------------
-def attention_view(views: list[RunView]) -> RunView | None:
-    """Whose attention to show: the newest run in full colour (the first member of a Compare
-    that has attention), else the newest run of all."""
+def attention_view(views: list[RunView], run: str | None = None) -> RunView | None:
+    """Whose attention to show: the run labelled ``run`` (``"rnn_attention_type=mlp"``, or just
+    its value ``"mlp"``) if there is one, else the newest run in full colour (the first member
+    of a Compare that has attention), else the newest run of all."""
+    if run is not None:
+        chosen = [v for v in views if v.label == run or short_label(v.label) == run]
+        if chosen:
+            return chosen[-1]
     strong = [v for v in views if v.role in ("current", "member")]
     with_attention = [v for v in strong if v.history.attention]
     if with_attention:
@@ -626,8 +631,16 @@ def attention_message(view: RunView | None, look: Look) -> str:
     return ""
 
 
+def short_label(label: str) -> str:
+    """``"rnn_attention_type=mlp"`` -> ``"mlp"``: when runs differ in one setting, its value
+    alone names a run where room is short (a caption, a heatmap's title); longer labels stay."""
+    label = label or ""
+    return label.split("=", 1)[1] if label.count("=") == 1 and "," not in label else label
+
+
 def attention_caption(view: RunView, step: int | None, look: Look) -> str:
-    return look.t("attention_caption", label=view.label, step=step if step is not None else "?")
+    return look.t("attention_caption", label=short_label(view.label),
+                  step=step if step is not None else "?")
 
 
 def draw_attention(ax: Axes, runs, *, index: int = -1, theme="notebook",

@@ -2,13 +2,14 @@
 
 The notebook (notebooks/08_seq2seq_hyperparameters.ipynb) says: on ``dates``, no attention
 leaves the model far behind, fixed (uniform) attention helps part of the way, and the three
-scored kinds (dot, bilinear, mlp) all learn, their heatmaps reading the month's letters for
-the month's 4 and each of the year's last digits at its own place; a source embedding of 2 numbers holds the model back and 8 nearly catch
-up with 32, while the target embedding hardly matters; with attention off the decoder's first
-state is all it knows (last > avg > zero, zero guessing), with attention even zero learns; too
-large a uniform initial scale stalls with every batch clipped and saturates at 3; plain SGD
-too fast blows up unclipped and learns clipped; the 90th-percentile rule, and that with Adam the
-norms do not reveal a bad rate and clipping at 1 changes little.  Each is asserted here on the same presets and values.
+scored kinds (dot, bilinear, mlp) all learn, their heatmaps reading the month's letters for the
+month's 4 and each of the year's last digits at its own place; a source embedding of 2 numbers
+holds the model back, 8 get most of the way to 32, and the target embedding matters less; with
+attention off the decoder's first state is all it knows (last > avg > zero, zero guessing),
+with attention even zero learns; too large a uniform initial scale stalls with every batch
+clipped and saturates at 3; plain SGD too fast blows up unclipped and learns clipped; the
+90th-percentile rule, and that with Adam the norms do not reveal a bad rate and clipping at 1
+changes little.  Each is asserted here on the same presets and values.
 
 Every comparison runs once per module (``functools.cache``), its settings spread over the
 worker processes by ``compare``.
@@ -22,8 +23,8 @@ import pytest
 from seq2seq_lab import compare, preset
 from seq2seq_lab.attention_maps import attention_maps
 from seq2seq_lab.gradients import clip_suggestion
-from seq2seq_lab.presets import (LESSON_08_ADAM_RATES, LESSON_08_ATTENTION, LESSON_08_CLIPS,
-                                 LESSON_08_EMBED_SIZES,
+from seq2seq_lab.presets import (LESSON_08_ADAM_RATES, LESSON_08_ATTENTION,
+                                 LESSON_08_ATTENTION_ALL, LESSON_08_CLIPS, LESSON_08_EMBED_SIZES,
                                  LESSON_08_INIT_SCALES, LESSON_08_STATE_INITS)
 
 SEEDS = [0, 1, 2]
@@ -44,12 +45,14 @@ def final(history):
 
 # ---- attention ----------------------------------------------------------------------------
 def attention():
-    return runs("lesson_08_attention", "rnn_attention_type", LESSON_08_ATTENTION)
+    """The widget's four and bilinear, which the lesson asks the learner to type in."""
+    assert set(LESSON_08_ATTENTION) < set(LESSON_08_ATTENTION_ALL)
+    return runs("lesson_08_attention", "rnn_attention_type", LESSON_08_ATTENTION_ALL)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_scored_attention_learns_dates_fixed_helps_part_way_none_stays_behind(seed):
-    got = {kind: attention()[(kind, seed)] for kind in LESSON_08_ATTENTION}
+    got = {kind: attention()[(kind, seed)] for kind in LESSON_08_ATTENTION_ALL}
     assert all(h.steps == 160 and not h.diverged for h in got.values())
     assert final(got["none"]) < 0.75 and got["none"].val_exact[-1] < 0.05
     assert 0.7 < final(got["fixed"]) < 0.85
@@ -79,7 +82,7 @@ def test_heatmaps_the_month_digit_reads_apr_the_year_digits_read_themselves(seed
 
 
 def test_attention_maps_draws_one_heatmap_per_run_and_asks_for_runs_when_there_are_none():
-    image = attention_maps([attention()[(kind, 0)] for kind in LESSON_08_ATTENTION])
+    image = attention_maps([attention()[(kind, 0)] for kind in LESSON_08_ATTENTION_ALL])
     assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Train" in attention_maps([])._repr_markdown_()
 
@@ -90,22 +93,24 @@ def embeddings(side="source"):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_a_tiny_source_embedding_holds_the_model_back_eight_nearly_catch_up(seed):
+def test_a_tiny_source_embedding_holds_the_model_back_eight_get_most_of_the_way(seed):
     tiny, eight, default = (final(embeddings()[(size, seed)]) for size in LESSON_08_EMBED_SIZES)
-    assert tiny < 0.72
-    assert eight > 0.88 and eight > tiny + 0.2
-    assert default >= 0.95 and default > eight
+    assert tiny < 0.7
+    assert 0.75 < eight < 0.9 and eight > tiny + 0.15
+    assert default >= 0.93 and default > eight
     # ... and the embedding is a small part of the weights: 2 -> 32 adds ~7,000 of ~61,000
     weights = [embeddings()[(size, seed)].num_parameters for size in LESSON_08_EMBED_SIZES]
     assert weights[2] - weights[0] < 0.15 * weights[2]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_the_target_embedding_hardly_matters_here(seed):
+def test_the_target_embedding_matters_less(seed):
     one = runs("lesson_08_embeddings", "num_embed_target", (1,))[(1, seed)]
     default = embeddings()[(32, seed)]       # 32 on both sides: the preset itself
+    two_source = embeddings()[(2, seed)]
     assert default.config.num_embed_target == 32
-    assert final(one) > 0.93 and abs(final(one) - final(default)) < 0.05
+    assert final(one) >= 0.85 and final(default) - final(one) < 0.1
+    assert final(default) - final(two_source) > 2 * (final(default) - final(one))
 
 
 # ---- the decoder's first state ------------------------------------------------------------

@@ -218,8 +218,9 @@ class GradientNormPanel(_PerRunPanel):
 
 
 class AttentionPanel(FigurePanel):
-    """The probe example's attention of the newest run; its tokens are tick labels, so they
-    are part of the key (they change when the model's output changes)."""
+    """The probe example's attention of the newest run, or of the run named by the option
+    ``run`` (``("attention", {"run": "mlp"})``); its tokens are tick labels, so they are part
+    of the key (they change when the model's output changes)."""
 
     name, top_room = "attention", 2.6
 
@@ -229,7 +230,8 @@ class AttentionPanel(FigurePanel):
 
     def draw(self, views, keep) -> None:
         look, ax = self.look, self.ax
-        view = drawing.attention_view(views)
+        # ("attention", {"run": "mlp"}): show that run's weights (default: the newest run)
+        view = drawing.attention_view(views, self.options.get("run"))
         message = drawing.attention_message(view, look) if views else ""
         entry, step = drawing.attention_entry(view.history) if view and not message else (None, None)
         tokens = drawing.attention_tokens(entry)

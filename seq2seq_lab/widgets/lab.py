@@ -109,6 +109,13 @@ class Lab(LivePanel):
         self.clear_button = self._button("lab_clear", "s2s-clear", self._guarded(self.clear))
         for control in self.controls.values():
             control.layout.margin = "2px 24px 2px 0"   # ipywidgets 8.1's Layout has no gap
+            if self.figure.theme.name == "projector" and isinstance(
+                    control, (widgets.SelectionSlider, widgets.IntSlider, widgets.FloatSlider,
+                              widgets.Dropdown)):
+                # The projector's larger font widens the label (its width is in ``ch``):
+                # at a fixed 420 px the slider's track, or the dropdown's box, shrank to
+                # nothing.  The label's width plus room for the track and the readout.
+                control.layout.width = f"calc({control.style.description_width} + 300px)"
         controls = widgets.Box(list(self.controls.values()),
                                layout=widgets.Layout(display="flex", flex_flow="row wrap"))
         self._build([controls], extra_buttons=[self.pin_button, self.clear_button])
