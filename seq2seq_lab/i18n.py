@@ -382,6 +382,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "이 그림에서 같은 모델이 {changed} 설정으로 {able_accuracy}%에 도달했으므로 모델이 "
         "약한 것이 아닙니다: 그 설정을 써 보세요.",
     },
+    "diagnose_next_underfitting_smaller_able": {
+        "en": "A model no bigger ({weights} weights) reached {able_accuracy}% on this figure "
+        "with {changed}, so this one is not too weak: try those settings.",
+        "ko": "이 그림에서 더 크지 않은 모델(가중치 {weights}개)이 {changed} 설정으로 "
+        "{able_accuracy}%에 도달했으므로 이 모델이 약한 것이 아닙니다: 그 설정을 써 보세요.",
+    },
     "diagnose_next_good": {
         "en": "Nothing to fix: try a harder task, or see how few steps still reach this.",
         "ko": "고칠 것이 없습니다: 더 어려운 과제를 해 보거나, 몇 스텝까지 줄여도 되는지 보세요.",

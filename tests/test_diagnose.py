@@ -182,6 +182,29 @@ def test_too_weak_is_not_advised_when_the_same_model_learned_on_the_figure():
     assert "rnn_num_hidden=256" in diagnose(plateau, "en", others=[bigger]).next_step
 
 
+def test_too_weak_is_not_advised_when_a_model_no_bigger_learned():
+    """Lesson 07's Compare of the LSTM's forget bias: bias 0 sits at guessing beside bias 2,
+    which learned with the same weights; and beside a GRU with fewer weights."""
+    lstm = Seq2SeqConfig(rnn_cell_type="lstm", rnn_attention_type="none",
+                         checkpoint_frequency_num_batches=10)
+    stuck = History(config=lstm, num_parameters=60_302,       # down to guessing, then flat
+                    train_loss=[2.6] + [1.73 + 0.01 * (i % 3) for i in range(79)],
+                    lrs=[3e-3] * 80, eval_steps=list(range(10, 90, 10)),
+                    val_loss=[1.8] + [1.73] * 7, val_accuracy=[0.33] * 8)
+    assert diagnose(stuck, "en").kind == "underfitting"
+    learned = History(config=lstm.replace(lstm_forget_bias=2.0), num_parameters=60_302,
+                      train_loss=[2.6 - 0.03 * i for i in range(80)], lrs=[3e-3] * 80,
+                      eval_steps=list(range(10, 90, 10)),
+                      val_loss=[2.0, 1.5, 1.0, 0.6, 0.3, 0.2, 0.1, 0.05],
+                      val_accuracy=[0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.97, 0.98])
+    beside = diagnose(stuck, "en", others=[learned])
+    assert beside.next_step.startswith("A model no bigger (60,302 weights) reached 98%")
+    assert "lstm_forget_bias=2" in beside.next_step and "rnn_num_hidden" not in beside.next_step
+    # A model with more weights that learned says nothing about this one's size.
+    more = History(**{**learned.__dict__, "num_parameters": 90_000})
+    assert "rnn_num_hidden=256" in diagnose(stuck, "en", others=[more]).next_step
+
+
 def test_hand_made_bouncing_is_oscillating_and_a_flat_line_is_not():
     """Oscillating needs a bounce a learner sees: the validation loss up by 25%+ twice."""
     config = Seq2SeqConfig(learning_rate=0.02, checkpoint_frequency_num_batches=10)

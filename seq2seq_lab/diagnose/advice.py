@@ -15,8 +15,9 @@ for its learning rate, already tried that value, its verdict is evidence: a lear
   or below that value failed high: then the rate stays, and the advice is to train longer.
 
 A suggestion is never a value a visible run showed to fail.  And "the model is too weak"
-is not advised when a visible run of the same model (same architecture) learned the task: then
-the model is big enough, and the other settings are the difference.
+is not advised when a visible run of the same model (same architecture), or of one with no more
+weights, learned the task: then the model is big enough, and the other settings are the
+difference.
 """
 from __future__ import annotations
 
@@ -44,15 +45,25 @@ def same_model(config: Seq2SeqConfig, other: Seq2SeqConfig) -> bool:
                for name, meta in Seq2SeqConfig.fields().items() if meta["kind"] == ARCHITECTURE)
 
 
+def no_bigger(history: History, other: History) -> bool:
+    """``other`` has no more weights than ``history`` (both counted)."""
+    return 0 < other.num_parameters <= history.num_parameters
+
+
 def able_model_advice(history: History, others: list[tuple[History, str]]) -> tuple[str, dict] | None:
-    """For an underfitting verdict: a visible run of the same model that learned well."""
-    able = [(h, h.val_accuracy[-1]) for h, k in others
-            if k == "good" and h.val_accuracy and same_model(history.config, h.config)]
+    """For an underfitting verdict: a visible run of the same model, or of a model with no
+    more weights, that learned well.  Why the second: an LSTM whose forget gate starts at 0
+    sat at guessing beside one started at 2 (lesson 07), and a GRU with fewer weights learned
+    beside it; "more capacity" was advice the figure contradicted."""
+    able = [(h, h.val_accuracy[-1], same_model(history.config, h.config)) for h, k in others
+            if k == "good" and h.val_accuracy and h.config is not None
+            and (same_model(history.config, h.config) or no_bigger(history, h))]
     if not able:
         return None
-    best, accuracy = max(able, key=lambda item: item[1])
-    return "underfitting_model_able", dict(able_accuracy=f"{100 * accuracy:.0f}",
-                                           changed=best.config.label(history.config))
+    best, accuracy, same = max(able, key=lambda item: (item[2], item[1]))
+    values = dict(able_accuracy=f"{100 * accuracy:.0f}", changed=best.config.label(history.config),
+                  weights=f"{best.num_parameters:,}")
+    return ("underfitting_model_able" if same else "underfitting_smaller_able"), values
 
 
 def nice_rate(rate: float) -> float:
