@@ -97,7 +97,7 @@ def exercise_widget(lab, widget, lesson: str) -> None:
     if widget.locator(".widget-slider .noUi-handle").count():
         parameter, shown, new_runs = move_first_slider(page, widget)
     else:   # Compare: the values to train side by side are typed in a text box
-        parameter, shown, new_runs = type_fewer_values(widget)
+        parameter, shown, new_runs = type_fewer_values(lab, widget)
 
     # Train, and (a Lab) Stop once the figure moved.  A fast-mode run lasts a few seconds and the
     # status lags it, so this Stop often lands after the end: check_stop() tests Stop on its own.
@@ -180,7 +180,7 @@ def move_first_slider(page, widget) -> tuple[str, str, int]:
     return parameter, readout, 1
 
 
-def type_fewer_values(widget) -> tuple[str, str, int]:
+def type_fewer_values(lab, widget) -> tuple[str, str, int]:
     """Compare: keep the first two of its values (typed, as a learner would); returns the
     parameter, the last value typed (the last run recorded), and the runs one Train makes."""
     field = widget.locator(".widget-text input").first
@@ -189,6 +189,7 @@ def type_fewer_values(widget) -> tuple[str, str, int]:
     assert values, f"the {parameter} values box is empty"
     field.fill(", ".join(values))
     field.press("Enter")
+    wait_for_kernel_text(lab, ", ".join(values))   # before Train reads it
     return parameter, values[-1], len(values)
 
 
@@ -202,6 +203,10 @@ def type_bad_value(lab, widget, lesson: str) -> None:
     message = widget.locator(".s2s-message").first
     field.fill("not-a-number")
     field.press("Enter")
+    # The click must not overtake the typed value: Train read the old, valid values and
+    # trained them, and no message came (lesson 08, 1 run in 5).  Wait for the kernel to
+    # hold the new value, an event, before pressing Train.
+    wait_for_kernel_text(lab, "not-a-number")
     widget.locator(".s2s-train").first.click()
     page.wait_for_function("(el) => (el.innerText || '').trim().length > 0",
                            arg=message.element_handle(), timeout=30_000)
@@ -213,6 +218,22 @@ def type_bad_value(lab, widget, lesson: str) -> None:
     assert kernel_run_count(lab) == runs_before, f"{lesson}: a bad value started a run"
     problems = lab.cell_problems()
     assert not problems, f"{lesson} shows errors after a bad value:\n" + "\n".join(problems)
+
+
+_KERNEL_TEXT = """
+import gc as _gc
+print(any(type(o).__name__ == 'Text' and getattr(o, 'value', None) == {value!r}
+          for o in _gc.get_objects()))
+"""
+
+
+def wait_for_kernel_text(lab, value: str, tries: int = 300) -> None:
+    """Until a text box in the kernel holds ``value`` (the browser's Enter has arrived)."""
+    for _ in range(tries):
+        if lab.execute(_KERNEL_TEXT.format(value=value)).strip().endswith("True"):
+            return
+        lab.page.wait_for_timeout(100)
+    raise AssertionError(f"the kernel never received the typed value {value!r}")
 
 
 def slider_parameter(handle) -> str:
