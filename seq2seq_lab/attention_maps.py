@@ -4,7 +4,7 @@ Lesson 08 (``rnn_attention_type``: none, fixed, dot, bilinear, mlp on the ``date
 Every run with attention records, at each evaluation, the weights its decoder gave each source
 token of one fixed validation example, the probe (``evaluation.attention_probe``, kept in
 ``history.attention``).  ``attention_maps(histories)`` draws the last of them for each run, one
-heatmap per run in one row, with the same colour scale, so a learner compares what the scorers
+heatmap per run, up to three in a row, with the same colour scale, so a learner compares what the scorers
 learned to look at: a sharp diagonal-like path (each output token reads the source token it
 copies), or a uniform grey (``fixed``), or nothing (``none``: the note says why).
 

@@ -30,6 +30,7 @@ import torch
 
 from .compare import compare
 from .config import Seq2SeqConfig
+from .i18n import t
 from .data import PAD_ID, Task
 from .models import Seq2Seq, build_model, sequence_loss
 from .presets import preset
@@ -205,10 +206,11 @@ def clip_suggestion(history, percentile: float = 90.0) -> float:
     near the 90th percentile of the norms seen in a run, so the usual steps pass untouched and
     only the rare large ones are cut.  Read it from a run trained *without* clipping (or with a
     threshold far above its norms): a clipped run's norms are measured before clipping too,
-    but its path, and so its norms, already depend on the threshold.  If clipping then acts on
-    most steps, the learning rate is too high, not the threshold too low.
+    but its path, and so its norms, already depend on the threshold.  (The playbook adds that a
+    run clipped on most steps has too high a rate; with Adam that did not show here, lesson 08:
+    a stalling rate's norms were no larger than a good one's.)
     """
     norms = [norm for norm in history.grad_norm if math.isfinite(norm)]
     if not norms:
-        raise ValueError("this run recorded no finite gradient norm: train it for a few steps first")
+        raise ValueError(t("clip_suggestion_no_norms"))
     return float(np.percentile(norms, percentile))

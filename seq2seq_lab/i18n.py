@@ -145,6 +145,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "attention_waiting": {"en": "The attention appears\nat the first evaluation.",
                           "ko": "어텐션은 첫 평가 때\n나타납니다."},
     "attention_caption": {"en": "{label}, step {step}", "ko": "{label}, {step} 스텝"},
+    "clip_suggestion_no_norms": {
+        "en": "this run recorded no finite gradient norm: train it for a few steps first",
+        "ko": "이 실행에는 유한한 기울기 노름이 기록되지 않았습니다: 먼저 몇 스텝 학습하세요"},
     "legend_weights": {"en": "{count:,} weights", "ko": "가중치 {count:,}개"},
     "attention_map_none": {"en": "no attention:\nthe decoder never\nlooks back",
                            "ko": "어텐션 없음:\n디코더가 입력을\n돌아보지 않음"},

@@ -55,9 +55,12 @@ def able_model_advice(history: History, others: list[tuple[History, str]]) -> tu
     more weights, that learned well.  Why the second: an LSTM whose forget gate starts at 0
     sat at guessing beside one started at 2 (lesson 07), and a GRU with fewer weights learned
     beside it; "more capacity" was advice the figure contradicted."""
-    able = [(h, h.val_accuracy[-1], same_model(history.config, h.config)) for h, k in others
-            if k == "good" and h.val_accuracy and h.config is not None
-            and (same_model(history.config, h.config) or no_bigger(history, h))]
+    able = []
+    for other, kind in others:
+        if kind == "good" and other.val_accuracy and other.config is not None:
+            same = same_model(history.config, other.config)
+            if same or no_bigger(history, other):
+                able.append((other, other.val_accuracy[-1], same))
     if not able:
         return None
     best, accuracy, same = max(able, key=lambda item: (item[2], item[1]))
