@@ -43,16 +43,19 @@ ifneq ($(BROWSER),0)
 	scripts/ensure_chromium.sh
 endif
 
-# Every test: library units, lesson claims, lessons in a browser, notebooks under nbval (fast mode).
-# Two test processes (pytest-xdist), a whole file each at a time (--dist loadfile): a lesson's
-# claims share their trained runs within its file (functools.cache, module fixtures), and many
-# tests train one run on one thread, so the second core would otherwise wait.  Two, not one per
-# core: each process's comparisons start their own worker per core.
+# Every test: library units, lesson claims, lessons in a browser, and every notebook under
+# nbval in fast mode, in one pytest session.  Two test processes (pytest-xdist), a whole file
+# each at a time (--dist loadfile): a lesson's claims share their trained runs within its file
+# (functools.cache, module fixtures), and many tests train one run on one thread, so the second
+# core would otherwise wait.  Two, not one per core: each process's comparisons start their own
+# worker per core.  The notebooks run in the kernel tests/jupyter/kernels/seq2seq-lab-fast (on
+# JUPYTER_PATH): it sets SEQ2SEQ_LAB_FAST=1 for the kernel alone, so lesson tests in the same
+# process still train full-size presets.
 test: install browser-deps
-	SEQ2SEQ_LAB_BROWSER=$(BROWSER) $(BIN)/python -m pytest -p no:cacheprovider --durations=15 \
-		-n 2 --dist loadfile tests
-	SEQ2SEQ_LAB_FAST=1 $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
-		--nbval-current-env --nbval-cell-timeout=300 notebooks
+	SEQ2SEQ_LAB_BROWSER=$(BROWSER) JUPYTER_PATH=$(CURDIR)/tests/jupyter \
+		$(BIN)/python -m pytest -p no:cacheprovider --durations=15 -n 2 --dist loadfile \
+		--nbval-lax --nbval-kernel-name=seq2seq-lab-fast --nbval-cell-timeout=300 \
+		tests notebooks
 
 demo: install
 	$(BIN)/python scripts/demo.py $(LESSON)

@@ -9,31 +9,23 @@ initialisation the gates shrink the gradient reaching the first position more th
 vanilla cell does, after the run the GRU's is flat and the LSTM's (bias 0) has not recovered;
 and the cells' parameter counts.  Each is asserted here on the same presets and values.
 
-Every comparison runs once per module (``functools.cache``), its settings spread over the
-worker processes by ``compare``.
+Every setting trains once per test process (``lesson_runs``, shared between claims), its
+values and seeds spread over the worker processes by ``compare``.
 """
 import functools
 import math
 
 import pytest
 
-from seq2seq_lab import compare, preset
+from lesson_runs import SEEDS, lesson_runs
+from seq2seq_lab import preset
 from seq2seq_lab.gradients import gradient_flows
 from seq2seq_lab.presets import LESSON_07_CELLS, LESSON_07_FORGET_BIASES, LESSON_07_LENGTHS
 
-SEEDS = [0, 1, 2]
 GUESSING = 0.25 + 0.75 * 0.1    # the end token right, each of the 3 digits 1 in 10
 
 
-@functools.cache
-def runs(name: str, param: str, values: tuple) -> dict:
-    """{(value, seed): History} of preset ``name`` with ``param`` at each value, 3 seeds."""
-    chosen = preset(name, fast=False)
-    histories = compare(chosen.config, vary={param: list(values)}, task=chosen.task,
-                        task_options=chosen.task_options, seeds=SEEDS)
-    key = (lambda h: h.task_options[param]) if param == "seq_len" else \
-        (lambda h: getattr(h.config, param))
-    return {(key(h), h.seed): h for h in histories}
+runs = lesson_runs   # {(value, seed): History} of a preset at each value of a setting
 
 
 def cells():
@@ -154,10 +146,6 @@ def test_with_attention_every_cell_reaches_all_of_it(seed):
         assert final(with_attention[(cell, seed)]) >= 0.99
 
 
-@functools.cache
 def _attention_runs():
-    chosen = preset("lesson_07_recall", fast=False)
-    config = chosen.config.replace(rnn_attention_type="mlp", max_num_batches=160)
-    histories = compare(config, vary={"rnn_cell_type": list(LESSON_07_CELLS)}, task=chosen.task,
-                        task_options=chosen.task_options, seeds=SEEDS)
-    return {(h.config.rnn_cell_type, h.seed): h for h in histories}
+    return runs("lesson_07_recall", "rnn_cell_type", LESSON_07_CELLS,
+                rnn_attention_type="mlp", max_num_batches=160)

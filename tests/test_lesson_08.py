@@ -11,32 +11,25 @@ clipped and saturates at 3; plain SGD too fast blows up unclipped and learns cli
 90th-percentile rule, and that with Adam the norms do not reveal a bad rate and clipping at 1
 changes little.  Each is asserted here on the same presets and values.
 
-Every comparison runs once per module (``functools.cache``), its settings spread over the
-worker processes by ``compare``.
+Every setting trains once per test process (``lesson_runs``, shared between claims), its
+values and seeds spread over the worker processes by ``compare``.
 """
-import functools
 import math
 
 import numpy as np
 import pytest
 
-from seq2seq_lab import compare, preset
+from lesson_runs import SEEDS, lesson_runs
+from seq2seq_lab import preset
 from seq2seq_lab.attention_maps import attention_maps
 from seq2seq_lab.gradients import clip_suggestion
 from seq2seq_lab.presets import (LESSON_08_ADAM_RATES, LESSON_08_ATTENTION,
                                  LESSON_08_ATTENTION_ALL, LESSON_08_CLIPS, LESSON_08_EMBED_SIZES,
                                  LESSON_08_INIT_SCALES, LESSON_08_STATE_INITS)
 
-SEEDS = [0, 1, 2]
 
 
-@functools.cache
-def runs(name: str, param: str, values: tuple, **overrides) -> dict:
-    """{(value, seed): History} of preset ``name`` with ``param`` at each value, 3 seeds."""
-    chosen = preset(name, fast=False)
-    histories = compare(chosen.config.replace(**overrides), vary={param: list(values)},
-                        task=chosen.task, task_options=chosen.task_options, seeds=SEEDS)
-    return {(getattr(h.config, param), h.seed): h for h in histories}
+runs = lesson_runs   # {(value, seed): History} of a preset at each value of a setting
 
 
 def final(history):

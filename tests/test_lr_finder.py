@@ -12,13 +12,15 @@ from seq2seq_lab.models import build_model
 from seq2seq_lab.models import sequence_loss
 from seq2seq_lab.training import make_optimizer
 
-GRID = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]  # five points, a decade apart
+# Four points a decade apart.  Not 1e-4: in 96 batches its loss falls only a few per cent
+# (the diagnose_too_slow preset), so it can never be the best and would only cost time.
+GRID = [1e-3, 1e-2, 1e-1, 1.0]
 
 
 @pytest.mark.parametrize("name", ["lr_find_reverse", "lr_find_sort"])
 def test_the_suggestion_trains_about_as_well_as_the_best_of_a_grid(name):
     """The suggestion of two sweeps (seeds 0 and 1), trained for the preset's 96 batches, ends
-    within 20% of the best final validation loss of a five-point grid.
+    within 20% of the best final validation loss of a four-point grid.
 
     At our scale one run's final loss swings by up to 50% between neighbouring rates (0.0066
     and 0.01 can swap places depending on when a run "gets" reversal), so every rate is
