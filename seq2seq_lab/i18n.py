@@ -53,6 +53,8 @@ def t(key: str, language: str | None = None, **values) -> str:
 
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # --- a learner's own data file (pairs.py) --------------------------------------------
+    # --- shareable set-ups and export as code (setups.py) --------------------------------
     # --- configuration errors -----------------------------------------------------------
     "unknown_field": {
         "en": "unknown hyperparameter '{name}'{hint}",
