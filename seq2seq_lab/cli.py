@@ -97,7 +97,9 @@ def train_command(argv: list[str]) -> int:
     history = train(config, task=task, seed=args.seed, callbacks=[log], device=args.device)
     ending = ("diverged at step {}".format(history.diverged_step) if history.diverged
               else "stopped early" if history.stopped_early else "finished")
-    print(f"{ending}: {history.steps} batches in {history.wall_time:.1f} s; final validation loss "
+    # The cost with the result, as beside every run in the widgets' legends.
+    print(f"{ending}: {history.steps} batches in {history.wall_time:.1f} s "
+          f"({history.steps_per_second:.0f} steps/s, {history.num_parameters:,} weights); final validation loss "
           f"{history.final('val_loss'):.4f}, token accuracy {history.final('val_accuracy'):.4f}")
     if args.out:
         # The same figure as the Lab widget's "Save PNG": one drawing of a run, not two.

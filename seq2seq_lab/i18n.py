@@ -151,6 +151,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "this run recorded no finite gradient norm: train it for a few steps first",
         "ko": "이 실행에는 유한한 기울기 노름이 기록되지 않았습니다: 먼저 몇 스텝 학습하세요"},
     "legend_weights": {"en": "{count:,} weights", "ko": "가중치 {count:,}개"},
+    # A finished run's cost beside its weights: compute is part of every comparison.
+    "legend_cost": {"en": "{seconds:.1f} s, {rate:.0f} steps/s",
+                    "ko": "{seconds:.1f}초, 초당 {rate:.0f}스텝"},
     "attention_map_none": {"en": "no attention:\nthe decoder never\nlooks back",
                            "ko": "어텐션 없음:\n디코더가 입력을\n돌아보지 않음"},
     "attention_map_accuracy": {"en": "validation accuracy {accuracy:.0%}",

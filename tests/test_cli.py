@@ -32,6 +32,9 @@ def test_train_logs_classic_lines_and_writes_outputs(tmp_path, capsys):
     assert "Validation Error" in captured.err and "finished: 8 batches" in captured.out
     history = History.from_csv(out / "history.csv")
     assert history.steps == 8 and history.config.rnn_num_hidden == 16 and history.task == "copy"
+    # the run's cost beside its result, as in the widgets' legends
+    assert (f"finished: 8 batches in {history.wall_time:.1f} s ({history.steps_per_second:.0f} "
+            f"steps/s, {history.num_parameters:,} weights)") in captured.out
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert "rnn_num_hidden: 16" in (out / "config.yaml").read_text()
 

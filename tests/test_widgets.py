@@ -6,6 +6,7 @@ traceback from the training or drawer thread would land in a learner's notebook.
 """
 from __future__ import annotations
 
+import csv
 import struct
 import threading
 import time
@@ -116,7 +117,9 @@ def test_train_draws_live_and_records_the_run(make_lab):
     assert lab.frames_drawn >= 2 and lab.image.value != first_frame
     assert lab.diagnosis.value.strip()                       # diagnose()'s verdict
     assert run_labels(lab) == ["#1 learning_rate=0.01 (latest)"]
-    assert f"({run.num_parameters:,} weights)" in lab.legend.value   # the model's size, beside it
+    # its cost beside it: the model's size, and once it has ended its wall time and speed
+    assert (f"({run.num_parameters:,} weights, {run.wall_time:.1f} s, "
+            f"{run.steps / run.wall_time:.0f} steps/s)") in lab.legend.value
     assert lab.progress.value == lab.progress.max == 20
 
 
@@ -307,8 +310,16 @@ def test_exports_write_new_files_and_offer_a_link(make_lab, tmp_path):
     lab.csv_button.click()
     csv_path = lab.message
     lines = open(csv_path, encoding="utf-8").read().splitlines()
-    assert lines[0].startswith("run,label,seed,task,task_options,learning_rate,")
+    assert lines[0].startswith("run,label,seed,task,task_options,num_parameters,wall_time,"
+                               "steps_per_second,learning_rate,")
     assert len(lines) == 1 + 20 + 20
+    rows = list(csv.DictReader(lines))
+    for number, run in enumerate(lab.runs, 1):     # each run's cost on each of its rows
+        mine = [row for row in rows if row["run"] == str(number)]
+        assert {row["num_parameters"] for row in mine} == {str(run.num_parameters)}
+        assert {float(row["wall_time"]) for row in mine} == {round(run.wall_time, 3)}
+        assert {float(row["steps_per_second"]) for row in mine} == {
+            round(run.steps_per_second, 2)}
     assert {line.split(",")[0] for line in lines[1:]} == {"1", "2"}
 
 

@@ -36,23 +36,28 @@ def unique_path(folder: str | Path, stem: str, suffix: str) -> Path:
 
 
 def runs_csv(runs: list[tuple[int, History]]) -> str:
-    """One row per batch of every run: run number, label, seed, task, every hyperparameter,
+    """One row per batch of every run: run number, label, seed, task, the run's cost (weights,
+    wall time, steps per second: compute is part of every comparison), every hyperparameter,
     then the step's losses.  Long format: a spreadsheet or pandas filters by ``run``."""
     names = list(Seq2SeqConfig.fields())
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["run", "label", "seed", "task", "task_options", *names, "step",
+    writer.writerow(["run", "label", "seed", "task", "task_options", "num_parameters",
+                     "wall_time", "steps_per_second", *names, "step",
                      "train_loss", "lr", "val_loss", "val_accuracy", "val_exact", "diverged",
                      "stopped_by_user"])
     for number, history in runs:
         settings = [getattr(history.config, name) for name in names]
+        ended = history.wall_time > 0    # a run still training has no wall time yet
+        cost = [history.num_parameters, f"{history.wall_time:.3f}" if ended else "",
+                f"{history.steps_per_second:.2f}" if ended else ""]
         at_eval = {step: i for i, step in enumerate(history.eval_steps)}
         for step in range(1, history.steps + 1):
             i = at_eval.get(step)
             scores = ["" if i is None or i >= len(getattr(history, n)) else getattr(history, n)[i]
                       for n in ("val_loss", "val_accuracy", "val_exact")]
             writer.writerow([number, history.label, history.seed, history.task,
-                             history.task_options or "", *settings, step,
+                             history.task_options or "", *cost, *settings, step,
                              history.train_loss[step - 1],
                              history.lrs[step - 1] if step <= len(history.lrs) else "",
                              *scores, history.diverged, history.stopped_by_user])

@@ -158,7 +158,7 @@ class LivePanel:
         self.legend = widgets.HTML("")
         self.legend.add_class("s2s-legend")
         self.legend_labels: list[str] = []   # the runs in the legend now, for tests
-        self._legend_counts: list[int] = []
+        self._legend_costs: list[str] = []
         self.diagnosis = widgets.HTML("")
         self.diagnosis.add_class("s2s-diagnosis")
         self.message_box = widgets.HTML("")
@@ -360,9 +360,11 @@ class LivePanel:
         then the key of line styles.  Drawing it with matplotlib cost a third of each frame."""
         entries = self.figure.legend_entries(views)
         labels = [label for label, _, _ in entries]
-        # Each run's number of weights beside its name (lessons 06-08 compare model sizes).
-        counts = [view.history.num_parameters for view in views]
-        if (labels, counts) == (self.legend_labels, self._legend_counts) and self.legend.value:
+        # Each run's cost beside its name: its number of weights (lessons 06-08 compare model
+        # sizes) and, once it has ended, its wall time and speed, so compute is part of every
+        # comparison.  Only at the end: a cost that changed every frame would redraw the legend.
+        costs = [self._cost(view.history) for view in views]
+        if (labels, costs) == (self.legend_labels, self._legend_costs) and self.legend.value:
             return
         size = self._text_size
         runs = "".join(
@@ -370,15 +372,24 @@ class LivePanel:
             f'<span style="display:inline-block;width:26px;height:0;vertical-align:middle;'
             f'border-top:{4 if strong else 3}px solid {color};opacity:{1 if strong else 0.6}">'
             f"</span> {html.escape(label)}"
-            + (f' <span style="color:#666">({html.escape(t("legend_weights", self.language, count=count))})</span>'
-               if count else "")
-            + "</span> " for (label, color, strong), count in zip(entries, counts))
+            + (f' <span style="color:#666">({html.escape(cost)})</span>' if cost else "")
+            + "</span> " for (label, color, strong), cost in zip(entries, costs))
         marks = ("──", "- ● -", "○", "✖")
         key = " &nbsp; ".join(f"{mark} {html.escape(name)}"
                               for mark, name in zip(marks, self.figure.style_key(views)))
         self.legend.value = (f'<div style="font-size:{size};line-height:1.6">{runs}</div>'
                              f'<div style="font-size:{size};color:#555">{key}</div>')
-        self.legend_labels, self._legend_counts = labels, counts
+        self.legend_labels, self._legend_costs = labels, costs
+
+    def _cost(self, history: History) -> str:
+        """"60,206 weights, 4.1 s, 39 steps/s" (the time and speed once the run has ended)."""
+        parts = []
+        if history.num_parameters:
+            parts.append(t("legend_weights", self.language, count=history.num_parameters))
+        if history.wall_time > 0 and history.steps:
+            parts.append(t("legend_cost", self.language, seconds=history.wall_time,
+                           rate=history.steps_per_second))
+        return ", ".join(parts)
 
     def _diagnosis_html(self, views: list[RunView], shown: list[RunView] = (),
                         training: bool = False) -> str:
