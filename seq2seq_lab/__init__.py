@@ -20,6 +20,8 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``widgets/``: the live ``Lab`` (``lab``) and ``Compare`` (``compare``) widgets, built on
   ``controls``, ``panel``, ``live``, ``figure`` and ``exports``; ``Question`` (``question``):
   a checked "predict first" question, tied to a Lab
+- ``setups``: ``Setup``, a Lab's set-up as a short share text or a JSON file, and
+  ``run_code``, a run as the few lines of Python that reproduce it
 - ``cli``: ``seq2seq-lab train`` / ``describe``
 """
 from .config import ConfigError, Seq2SeqConfig, describe
@@ -34,6 +36,7 @@ from .training import train
 from .compare import compare
 from .diagnose import Diagnosis, diagnose
 from .lr_finder import LRFinderResult, lr_find
+from .setups import Setup, SetupError, run_code
 
 __all__ = [
     "ConfigError", "Seq2SeqConfig", "describe", "Task", "make_task", "task_names", "History",
@@ -42,6 +45,7 @@ __all__ = [
 ]
 __all__ += ["Lab", "Compare", "Question"]
 __all__ += ["compare", "diagnose", "Diagnosis", "lr_find", "LRFinderResult"]
+__all__ += ["Setup", "SetupError", "run_code"]
 __version__ = "0.1.0"
 
 

@@ -55,6 +55,123 @@ def t(key: str, language: str | None = None, **values) -> str:
 MESSAGES: dict[str, dict[str, str]] = {
     # --- a learner's own data file (pairs.py) --------------------------------------------
     # --- shareable set-ups and export as code (setups.py) --------------------------------
+    # Read from text anyone may paste: each message says what is wrong and what to do next.
+    "setup_not_setup": {
+        "en": "this is not a seq2seq_lab set-up: a shared set-up is one line starting with "
+        "{prefix}, or a JSON file whose \"format\" is \"{format}\"",
+        "ko": "seq2seq_lab 설정이 아닙니다: 공유된 설정은 {prefix}로 시작하는 한 줄이거나 "
+        "\"format\"이 \"{format}\"인 JSON 파일입니다",
+    },
+    "setup_newer": {
+        "en": "this set-up was made by a newer seq2seq_lab (set-up format {version}); this "
+        "seq2seq_lab {package} reads format {current}: update seq2seq_lab "
+        "(pip install -U seq2seq-lab) and load it again",
+        "ko": "이 설정은 더 새로운 seq2seq_lab에서 만들었습니다 (설정 형식 {version}); 지금의 "
+        "seq2seq_lab {package}은(는) 형식 {current}을(를) 읽습니다: seq2seq_lab을 업데이트한 뒤 "
+        "(pip install -U seq2seq-lab) 다시 불러오세요",
+    },
+    "setup_older": {
+        "en": "this set-up uses format {version}, older than this seq2seq_lab {package} can read "
+        "(formats {oldest} to {current}): ask for it to be shared again from a current Lab",
+        "ko": "이 설정은 형식 {version}을(를) 씁니다. 지금의 seq2seq_lab {package}이(가) 읽을 수 "
+        "있는 형식({oldest}-{current})보다 오래되었습니다: 최신 Lab에서 다시 공유해 달라고 하세요",
+    },
+    "setup_truncated": {
+        "en": "this set-up text is cut short: copy all of it again, from its start to its "
+        "last character",
+        "ko": "이 설정 텍스트가 중간에 잘렸습니다: 처음부터 마지막 글자까지 전부 다시 복사하세요",
+    },
+    "setup_damaged": {
+        "en": "this set-up is damaged (some characters were changed or lost when it was "
+        "copied): copy all of it again",
+        "ko": "이 설정이 손상되었습니다 (복사하면서 글자가 바뀌거나 빠졌습니다): 전부 다시 "
+        "복사하세요",
+    },
+    "setup_changed": {
+        "en": "this set-up was changed after it was made (its checksum does not match): copy "
+        "it again from where it was shared, or make a new one in a Lab",
+        "ko": "이 설정은 만들어진 뒤에 바뀌었습니다 (체크섬이 맞지 않습니다): 공유된 곳에서 다시 "
+        "복사하거나 Lab에서 새로 만드세요",
+    },
+    "setup_too_large": {
+        "en": "this set-up is larger than {limit} KiB, far more than any Lab's set-up: it is "
+        "not read",
+        "ko": "이 설정은 {limit} KiB보다 커서 어떤 Lab 설정보다도 훨씬 큽니다: 읽지 않습니다",
+    },
+    "setup_bad_json": {
+        "en": "this set-up file is not valid JSON (line {line}, column {column})",
+        "ko": "이 설정 파일은 올바른 JSON이 아닙니다 ({line}번째 줄, {column}번째 칸)",
+    },
+    "setup_duplicate_key": {
+        "en": "the set-up names '{name}' twice: keep one",
+        "ko": "설정에 '{name}'이(가) 두 번 있습니다: 하나만 남기세요",
+    },
+    "setup_unknown_key": {
+        "en": "unknown key '{name}' in the set-up{hint}; keys: {choices}",
+        "ko": "설정에 알 수 없는 키 '{name}'이(가) 있습니다{hint}; 가능한 키: {choices}",
+    },
+    "setup_bad_type": {
+        "en": "{name} in the set-up must be {expected}, got {value!r}",
+        "ko": "설정의 {name} 값은 {expected}이어야 합니다 (받은 값: {value!r})",
+    },
+    "setup_type_object": {"en": "an object of name: value pairs",
+                          "ko": "이름: 값 쌍의 객체"},
+    "setup_type_config": {"en": "a Seq2SeqConfig", "ko": "Seq2SeqConfig"},
+    "setup_type_seed": {"en": "a whole number from 0 up", "ko": "0 이상의 정수"},
+    "setup_type_names": {"en": "a list of names", "ko": "이름의 목록"},
+    "setup_type_panels": {"en": "a list of panel names or [name, options] pairs",
+                          "ko": "패널 이름 또는 [이름, 옵션] 쌍의 목록"},
+    "setup_bad_config": {
+        "en": "the set-up's hyperparameters cannot be used: {reason}",
+        "ko": "설정의 하이퍼파라미터를 쓸 수 없습니다: {reason}",
+    },
+    "setup_number_too_large": {"en": "a number in it is far too large",
+                               "ko": "너무 큰 숫자가 들어 있습니다"},
+    "setup_bad_task": {
+        "en": "the set-up's task cannot be used: {reason}",
+        "ko": "설정의 과제를 쓸 수 없습니다: {reason}",
+    },
+    "setup_bad_task_option": {
+        "en": "the set-up's task options cannot be used: {reason}",
+        "ko": "설정의 과제 옵션을 쓸 수 없습니다: {reason}",
+    },
+    "setup_unknown_task_option": {
+        "en": "unknown task option '{name}'{hint}; options: {choices}",
+        "ko": "알 수 없는 과제 옵션 '{name}'{hint}; 가능한 옵션: {choices}",
+    },
+    "setup_option_pairs_only": {
+        "en": "task option {name} belongs to the pairs task (a learner's own data file), not "
+        "to {task}",
+        "ko": "과제 옵션 {name}은(는) {task}가 아니라 pairs 과제(학습자의 데이터 파일)의 "
+        "옵션입니다",
+    },
+    "setup_option_not_text": {
+        "en": "task option {name} must be text, got {value!r}",
+        "ko": "과제 옵션 {name} 값은 문자열이어야 합니다 (받은 값: {value!r})",
+    },
+    "setup_unknown_param": {
+        "en": "params names '{name}', which is neither a hyperparameter nor a task option{hint}",
+        "ko": "params의 '{name}'은(는) 하이퍼파라미터도 과제 옵션도 아닙니다{hint}",
+    },
+    "setup_locked_not_shown": {
+        "en": "locked names {names}, which params does not show: a locked control must be in "
+        "params too",
+        "ko": "locked의 {names}은(는) params에 없습니다: 잠근 컨트롤은 params에도 있어야 합니다",
+    },
+    "setup_bad_panel": {
+        "en": "the set-up's panels cannot be used: {reason}",
+        "ko": "설정의 패널을 쓸 수 없습니다: {reason}",
+    },
+    "setup_exists": {
+        "en": "{path} exists already and a set-up never overwrites a file: choose another name, "
+        "or give a folder to save into",
+        "ko": "{path}이(가) 이미 있고, 설정은 파일을 덮어쓰지 않습니다: 다른 이름을 고르거나 "
+        "저장할 폴더를 주세요",
+    },
+    "setup_cannot_read": {
+        "en": "cannot read a set-up from {path}: {reason}",
+        "ko": "{path}에서 설정을 읽을 수 없습니다: {reason}",
+    },
     # --- configuration errors -----------------------------------------------------------
     "unknown_field": {
         "en": "unknown hyperparameter '{name}'{hint}",
