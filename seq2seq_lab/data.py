@@ -1,12 +1,13 @@
 """Offline, seeded sequence-to-sequence tasks: vocabularies, splits and padded batches.
 
 Lessons: all (01-05 use ``reverse``, 06 adds ``noise`` and small ``train_size``, 07 ``recall``,
-08 ``dates`` and ``numbers``).
+08 ``dates`` and ``numbers``); ``pairs``, a learner's own TSV/CSV file (read by pairs.py).
 
 Every example is generated from a seed, so a lesson never downloads anything and the same seed
 gives the same data on every machine.  Splits are drawn from distinct sources, so validation
 measures generalisation rather than memory.  ``noise`` corrupts a fraction of *training*
 targets only: the model can fit those only by memorising them, which is what overfitting is.
+The ``pairs`` task splits a file's distinct rows by a seeded shuffle, the same way.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Callable, Iterator
 
 import torch
 
+from . import pairs as pairs_file
 from .i18n import t
 
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
@@ -85,13 +87,16 @@ class Split:
 
 @dataclass
 class Task:
-    """A generated task: three disjoint splits and the two vocabularies."""
+    """A task: three disjoint splits and the two vocabularies."""
 
     name: str
-    options: dict            # the make_task arguments, for provenance
+    options: dict            # the make_task arguments: make_task(name, **options) rebuilds it
     source_vocab: Vocabulary
     target_vocab: Vocabulary
     splits: dict[str, Split] = field(repr=False)
+    # What goes between two tokens when a side is shown (source, target): "" for characters,
+    # " " for words (the numbers task's source, a pairs file read with word tokens).
+    joiners: tuple[str, str] = ("", "")
 
     @property
     def train(self) -> Split:
@@ -144,8 +149,7 @@ class Task:
         vocab = self.source_vocab if side == "source" else self.target_vocab
         if tokens and not isinstance(tokens[0], str):
             tokens = vocab.decode(tokens)
-        joiner = " " if self.name == "numbers" and side == "source" else ""
-        return joiner.join(tokens)
+        return self.joiners[0 if side == "source" else 1].join(tokens)
 
 
 def _beyond(lengths: torch.Tensor, time: int) -> torch.Tensor:
@@ -287,8 +291,11 @@ def _distinct_sources(name: str, seq_len: int) -> float:
     return 100 * 365 * len(_DATE_FORMATS)
 
 
+PAIRS = "pairs"  # the task read from a learner's own file (pairs.py), not generated
+
+
 def task_names() -> tuple[str, ...]:
-    return tuple(GENERATORS)
+    return (*GENERATORS, PAIRS)
 
 
 # make_task's options as a learner may set them (a slider in ``Lab``, a value list in
@@ -344,19 +351,48 @@ def task_option_value(name: str, value):
     return number
 
 
-@functools.lru_cache(maxsize=32)  # a Task is never modified, so widgets can share it
-def make_task(name: str = "reverse", seq_len: int | None = None, train_size: int = 2000,
-              val_size: int = 500, test_size: int = 500, noise: float = 0.0, seed: int = 0) -> Task:
-    """Generate task ``name`` with disjoint train / validation / test splits.
+def make_task(name: str = "reverse", *args, **options) -> Task:
+    """Task ``name`` with disjoint train / validation / test splits (a Task is never modified,
+    so callers may share one: both kinds are cached).
+
+    A generated task (``reverse``, ``copy``, ``sort``, ``recall``, ``add``, ``dates``,
+    ``numbers``) takes ``seq_len=None, train_size=2000, val_size=500, test_size=500,
+    noise=0.0, seed=0``:
 
     :param seq_len: longest sequence (``add`` and ``numbers``: most digits); task default if None
     :param noise: fraction of training pairs whose target is swapped with another's (0 to 1)
     :param seed: the data seed; the same seed always gives the same task
+
+    ``"pairs"`` reads a learner's own file: ``path, tokens="char", train_size=None,
+    val_size=None, test_size=None, noise=0.0, seed=0, max_seq_len_source=None,
+    max_seq_len_target=None`` (see :func:`_pairs_task`).
     """
+    return _make_task(name, True, args, options)
+
+
+def _uncached_make_task(name: str = "reverse", *args, **options) -> Task:
+    """make_task, built afresh (tests compare it with the cached one)."""
+    return _make_task(name, False, args, options)
+
+
+make_task.__wrapped__ = _uncached_make_task
+
+
+def _make_task(name, cached: bool, args: tuple, options: dict) -> Task:
+    if name == PAIRS:
+        return _pairs_task(*args, cached=cached, **options)
     if name not in GENERATORS:
-        close = difflib.get_close_matches(str(name), GENERATORS, n=1)
-        raise ValueError(t("unknown_task", name=name, choices=", ".join(GENERATORS),
+        choices = task_names()
+        close = difflib.get_close_matches(str(name), choices, n=1)
+        raise ValueError(t("unknown_task", name=name, choices=", ".join(choices),
                            hint=t("did_you_mean", suggestion=close[0]) if close else ""))
+    return (_generated_task if cached else _generated_task.__wrapped__)(name, *args, **options)
+
+
+@functools.lru_cache(maxsize=32)  # the cache make_task always had, keyed on its arguments as given
+def _generated_task(name: str = "reverse", seq_len: int | None = None, train_size: int = 2000,
+                    val_size: int = 500, test_size: int = 500, noise: float = 0.0,
+                    seed: int = 0) -> Task:
     seq_len = DEFAULT_SEQ_LEN[name] if seq_len is None else seq_len
     given = dict(seq_len=seq_len, train_size=train_size, val_size=val_size, test_size=test_size,
                  noise=noise)
@@ -394,7 +430,90 @@ def make_task(name: str = "reverse", seq_len: int | None = None, train_size: int
     options = dict(seq_len=seq_len, train_size=train_size, val_size=val_size,
                    test_size=test_size, noise=noise, seed=seed)
     splits = {k: _tensorise(v, source_vocab, target_vocab) for k, v in raw.items()}
-    return Task(name, options, source_vocab, target_vocab, splits)
+    joiners = (" ", "") if name == "numbers" else ("", "")
+    return Task(name, options, source_vocab, target_vocab, splits, joiners)
+
+
+def _pairs_task(path, tokens="char", train_size: int | None = None, val_size: int | None = None,
+                test_size: int | None = None, noise: float = 0.0, seed: int = 0,
+                max_seq_len_source: int | None = None, max_seq_len_target: int | None = None,
+                cached: bool = True) -> Task:
+    """The ``pairs`` task: the distinct rows of a learner's TSV/CSV file (pairs.py reads and
+    checks it), shuffled by ``seed``, then validation, test and training rows in that order.
+
+    :param path: the file; ``task.options["path"]`` holds it resolved, as text
+    :param tokens: ``"char"``, ``"word"``, or per side ``"word/char"`` (source words, target
+        characters)
+    :param val_size: default 10% of the rows, at least 1; ``test_size``: default 10%
+    :param train_size: default every row left; fewer uses the first of them
+    :param max_seq_len_source: a row with more tokens is an error (default: the config's
+        default, so a default run never cuts a row)
+    :raises pairs.PairsFileError: a file that cannot be used, or sizes beyond its rows
+    """
+    tokens = pairs_file.tokens_option(tokens)
+    limits = []
+    for field_name, value in (("max_seq_len_source", max_seq_len_source),
+                              ("max_seq_len_target", max_seq_len_target)):
+        default = pairs_file.DEFAULT_MAX_SOURCE if field_name.endswith("source") \
+            else pairs_file.DEFAULT_MAX_TARGET
+        limits.append(default if value is None else _whole(field_name, value, 1))
+    sizes = [None if value is None else _option(option, value)
+             for option, value in (("train_size", train_size), ("val_size", val_size),
+                                   ("test_size", test_size))]
+    noise = _option("noise", noise)
+    # The file's identity (resolved path, mtime_ns, size) is part of the cache key: an edited
+    # file gets a new identity and is read again, while an unchanged one is read once.
+    identity = pairs_file.file_identity(path)
+    build = _pairs_task_of if cached else _pairs_task_of.__wrapped__
+    return build(identity, tokens, *sizes, noise, seed, *limits)
+
+
+def _option(name: str, value):
+    """A TASK_OPTION_FIELDS option checked as make_task checks a generated task's."""
+    checked = task_option_value(name, value)
+    if TASK_OPTION_FIELDS[name]["type"] is int and not isinstance(value, int):
+        raise ValueError(t("bad_task_option", name=name, rule="a whole number", value=value))
+    return checked
+
+
+def _whole(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(t("bad_task_option", name=name, rule=f">= {low}", value=value))
+    return value
+
+
+@functools.lru_cache(maxsize=8)
+def _pairs_task_of(identity: tuple, tokens: str, train_size, val_size, test_size, noise: float,
+                   seed: int, max_seq_len_source: int, max_seq_len_target: int) -> Task:
+    path = identity[0]
+    pairs = pairs_file.read_pairs(path, tokens, max_seq_len_source, max_seq_len_target)
+    rows = len(pairs)
+    val_size = max(1, rows // 10) if val_size is None else val_size
+    test_size = rows // 10 if test_size is None else test_size
+    if train_size is None:
+        train_size = rows - val_size - test_size
+    wanted = train_size + val_size + test_size
+    if train_size < 1 or wanted > rows:
+        raise pairs_file.PairsFileError("pairs_sizes_exceed", path, available=rows,
+                                        wanted=val_size + test_size + max(train_size, 1))
+    rng = random.Random(f"{PAIRS}:{seed}")
+    rng.shuffle(pairs)
+    # Validation and test come first, so a smaller train_size (lesson 06) keeps the very same
+    # validation rows and the curves stay comparable.
+    held_out = val_size + test_size
+    train = pairs[held_out:held_out + train_size]
+    if noise:
+        train = _corrupt(train, noise, rng)
+    raw = {"train": train, "validation": pairs[:val_size], "test": pairs[val_size:held_out]}
+    source_vocab = Vocabulary(tok for s, _ in pairs for tok in s)
+    target_vocab = Vocabulary(tok for _, t_ in pairs for tok in t_)
+    options = dict(path=path, tokens=tokens, train_size=train_size, val_size=val_size,
+                   test_size=test_size, noise=noise, seed=seed,
+                   max_seq_len_source=max_seq_len_source, max_seq_len_target=max_seq_len_target)
+    splits = {k: _tensorise(v, source_vocab, target_vocab) for k, v in raw.items()}
+    kinds = pairs_file.token_kinds(tokens)
+    joiners = tuple(" " if kind == "word" else "" for kind in kinds)
+    return Task(PAIRS, options, source_vocab, target_vocab, splits, joiners)
 
 
 def _corrupt(train, noise, rng):

@@ -54,6 +54,81 @@ def t(key: str, language: str | None = None, **values) -> str:
 
 MESSAGES: dict[str, dict[str, str]] = {
     # --- a learner's own data file (pairs.py) --------------------------------------------
+    # Every pairs_* problem follows pairs_where or pairs_where_line, so it names the file and
+    # the line to fix.
+    "pairs_where": {"en": "{path}: ", "ko": "{path}: "},
+    "pairs_where_line": {"en": "{path}, line {line}: ", "ko": "{path}, {line}번째 줄: "},
+    "pairs_not_found": {
+        "en": "no such file: check its name and folder (a relative path starts from the folder "
+        "the notebook or command runs in)",
+        "ko": "파일이 없습니다: 이름과 폴더를 확인하세요 (상대 경로는 노트북이나 명령을 실행한 "
+        "폴더에서 시작합니다)",
+    },
+    "pairs_unreadable": {"en": "cannot be read: {reason}", "ko": "읽을 수 없습니다: {reason}"},
+    "pairs_is_directory": {
+        "en": "this is a folder, not a file: give the path of a .tsv or .csv file",
+        "ko": "파일이 아니라 폴더입니다: .tsv 또는 .csv 파일의 경로를 주세요",
+    },
+    "pairs_too_big": {
+        "en": "the file is {size}, more than the {limit} this lab reads: use a sample of its rows",
+        "ko": "파일 크기가 {size}로, 이 실습이 읽는 {limit}보다 큽니다: 일부 행만 골라 쓰세요",
+    },
+    "pairs_empty": {
+        "en": "no source/target rows (blank lines and the header do not count): write one pair "
+        "a line",
+        "ko": "입력/출력 행이 없습니다 (빈 줄과 헤더는 세지 않습니다): 한 줄에 한 쌍씩 쓰세요",
+    },
+    "pairs_binary": {
+        "en": "this is not a text file (it holds NUL bytes): save the pairs as UTF-8 text, "
+        "TSV or CSV",
+        "ko": "텍스트 파일이 아닙니다 (NUL 바이트가 있습니다): 쌍들을 UTF-8 텍스트(TSV 또는 CSV)로 "
+        "저장하세요",
+    },
+    "pairs_not_utf8": {
+        "en": "this line is not UTF-8 text: save the file as UTF-8 (in Excel: CSV UTF-8)",
+        "ko": "이 줄은 UTF-8 텍스트가 아닙니다: 파일을 UTF-8로 저장하세요 (Excel: CSV UTF-8)",
+    },
+    "pairs_bad_csv": {
+        "en": "this CSV row cannot be read: {reason}",
+        "ko": "이 CSV 행을 읽을 수 없습니다: {reason}",
+    },
+    "pairs_one_column": {
+        "en": "only one column: every line needs a source and a target{hint}",
+        "ko": "열이 하나뿐입니다: 모든 줄에 입력과 출력이 있어야 합니다{hint}",
+    },
+    "pairs_too_many_columns": {
+        "en": "{count} columns, but a line has exactly two, source and target{hint}",
+        "ko": "열이 {count}개입니다. 한 줄에는 입력과 출력, 정확히 두 열만 있어야 합니다{hint}",
+    },
+    "pairs_hint_tsv": {
+        "en": " (separated by one TAB; a side may not contain a TAB)",
+        "ko": " (TAB 하나로 구분하며, 각 칸 안에는 TAB을 쓸 수 없습니다)",
+    },
+    "pairs_hint_csv": {
+        "en": " (separated by a comma; put a side that contains a comma in double quotes)",
+        "ko": " (쉼표로 구분하며, 쉼표가 들어간 칸은 큰따옴표로 감싸세요)",
+    },
+    "pairs_side_source": {"en": "source", "ko": "입력(source)"},
+    "pairs_side_target": {"en": "target", "ko": "출력(target)"},
+    "pairs_empty_side": {"en": "the {side} side is empty", "ko": "{side} 칸이 비어 있습니다"},
+    "pairs_too_long": {
+        "en": "the {side} side has {count} tokens, more than {field} = {limit}: shorten it or "
+        "raise {field}",
+        "ko": "{side} 칸의 토큰이 {count}개로 {field} = {limit}보다 많습니다: 줄이거나 "
+        "{field}를 늘리세요",
+    },
+    "pairs_too_few_rows": {
+        "en": "only {rows:plural=distinct row/distinct rows}: at least {need} are needed, one to "
+        "train on and one to validate on",
+        "ko": "서로 다른 행이 {rows}개뿐입니다: 학습용 하나와 검증용 하나, 최소 {need}개가 "
+        "필요합니다",
+    },
+    "pairs_sizes_exceed": {
+        "en": "{wanted} rows were asked for (train_size + val_size + test_size), but the file "
+        "has {available:plural=distinct row/distinct rows}: ask for fewer",
+        "ko": "{wanted}개 행(train_size + val_size + test_size)을 요청했지만 파일에는 서로 다른 "
+        "행이 {available}개뿐입니다: 더 적게 요청하세요",
+    },
     # --- shareable set-ups and export as code (setups.py) --------------------------------
     # Read from text anyone may paste: each message says what is wrong and what to do next.
     "setup_not_setup": {
