@@ -3,6 +3,8 @@
 Lessons: 00 (``seq2seq-lab describe``); any lesson's run can be repeated from a terminal.
 
     seq2seq-lab train --learning_rate 0.01 --rnn_cell_type gru --task reverse --out runs/lr
+    seq2seq-lab train --task pairs --path my.tsv --tokens word/char
+    seq2seq-lab train --share s2s1.eNqr...   (a Lab's Share text; flags given as well win)
     seq2seq-lab describe --language ko
 
 Every config field is a flag of the same name; values are checked by ``Seq2SeqConfig``, so a
@@ -48,11 +50,21 @@ class LogCallback:
 def _train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seq2seq-lab train", description="Train one model.",
                                      allow_abbrev=False)
-    parser.add_argument("--task", default="reverse", help=f"one of: {', '.join(task_names())}")
+    parser.add_argument("--task", default=None,
+                        help=f"one of: {', '.join(task_names())} (default: reverse)")
+    parser.add_argument("--path", help="--task pairs: your own TSV or CSV file of source/target "
+                                       "pairs, one a line")
+    parser.add_argument("--tokens", help="--task pairs: char, word, word/char or char/word "
+                                         "(default char)")
     parser.add_argument("--seq_len", type=int, default=None, help="task sequence length")
-    parser.add_argument("--train_size", type=int, default=2000)
-    parser.add_argument("--noise", type=float, default=0.0, help="fraction of noisy training targets")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train_size", type=int, default=None,
+                        help="training examples (default 2000; pairs: the file's rows "
+                             "less validation and test)")
+    parser.add_argument("--noise", type=float, default=None,
+                        help="fraction of noisy training targets (default 0)")
+    parser.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
+    parser.add_argument("--share", help="a set-up text from a Lab's Share button (lab.share()); "
+                                        "flags given as well win")
     parser.add_argument("--config", help="YAML or JSON file of hyperparameters (flags win)")
     parser.add_argument("--out", help="folder for history.csv, curves.png and config.yaml")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if present)")
@@ -80,21 +92,41 @@ def train_command(argv: list[str]) -> int:
         return _fail(f"unexpected argument {unknown[0]!r}")
     values = {name: getattr(args, name) for name in Seq2SeqConfig.fields()
               if getattr(args, name) is not None}
+    # A shared set-up is the base; a config file, then flags, change it.
+    task_name, task_options, seed = "reverse", {}, 0
     try:
-        base = Seq2SeqConfig.from_file(args.config) if args.config else Seq2SeqConfig()
+        base = Seq2SeqConfig()
+        if args.share:
+            from .setups import Setup, SetupError
+            try:
+                setup = Setup.from_text(args.share)
+            except SetupError as error:
+                return _fail(error.message())
+            base, task_name, seed = setup.seq2seq_config(), setup.task, setup.seed
+            task_options = dict(setup.task_options)
+        if args.config:
+            base = base.replace(**Seq2SeqConfig.from_file(args.config).diff(Seq2SeqConfig()))
         config = base.replace(**values)
     except ConfigError as error:
         return _fail(str(error))
+    task_name = args.task or task_name
+    given = {"path": args.path, "tokens": args.tokens, "seq_len": args.seq_len,
+             "train_size": args.train_size, "noise": args.noise}
+    task_options.update({name: value for name, value in given.items() if value is not None})
+    if task_name != "pairs" and (args.path or args.tokens):
+        return _fail("--path and --tokens are for --task pairs (your own file)")
+    if task_name == "pairs" and not task_options.get("path"):
+        return _fail("--task pairs needs --path: your own TSV or CSV file of source/target pairs")
+    seed = seed if args.seed is None else args.seed
 
     from .training import resolve_task, total_steps, train  # torch import only when training
-    task_options = {"seq_len": args.seq_len, "train_size": args.train_size, "noise": args.noise}
     try:
-        task = resolve_task(args.task, task_options)
+        task = resolve_task(task_name, task_options)
     except ValueError as error:
         return _fail(str(error))
     log = LogCallback(total_steps(config, task), task.batches_per_epoch(config.batch_size),
                       max(1, args.log_every))
-    history = train(config, task=task, seed=args.seed, callbacks=[log], device=args.device)
+    history = train(config, task=task, seed=seed, callbacks=[log], device=args.device)
     ending = ("diverged at step {}".format(history.diverged_step) if history.diverged
               else "stopped early" if history.stopped_early else "finished")
     # The cost with the result, as beside every run in the widgets' legends.

@@ -715,6 +715,58 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "ko": "아직 저장할 것이 없습니다: 먼저 학습하세요."},
     "lab_saved": {"en": "Saved", "ko": "저장됨:"},
     "lab_download": {"en": "download", "ko": "내려받기"},
+    # --- the Lab's data-file row (widgets/data_file.py) and its share / code buttons -------
+    "data_file_placeholder": {"en": "my_pairs.tsv (source TAB target, one pair a line)",
+                              "ko": "my_pairs.tsv (한 줄에 원문 TAB 정답 한 쌍)"},
+    "data_file_help": {"en": "Your own pairs file: TSV (source TAB target) or CSV, one pair a "
+                             "line. It is read and checked when you press Train.",
+                       "ko": "직접 만든 쌍 파일: TSV(원문 TAB 정답) 또는 CSV, 한 줄에 한 쌍. "
+                             "학습 버튼을 누를 때 읽고 검사합니다."},
+    "data_tokens_help": {"en": "How each side is cut into tokens: char (every character) or "
+                               "word (split at spaces); word/char: source words, target "
+                               "characters.",
+                         "ko": "각 쪽을 토큰으로 나누는 방법: char(글자마다) 또는 word(공백마다); "
+                               "word/char: 원문은 단어, 정답은 글자."},
+    "data_upload": {"en": "Upload", "ko": "올리기"},
+    "data_upload_help": {"en": "Upload a .tsv or .csv file; it is saved under data/ beside the "
+                               "exports and never over an existing file.",
+                         "ko": ".tsv 또는 .csv 파일을 올립니다. 내보내기 폴더의 data/ 아래에 "
+                               "저장되며 기존 파일을 덮어쓰지 않습니다."},
+    "data_uploaded": {"en": "Uploaded and saved as {path}. Press Train to read and check it.",
+                      "ko": "{path}(으)로 올려 저장했습니다. 학습을 누르면 읽고 검사합니다."},
+    "data_upload_too_big": {"en": "{name} is {size}, over the {limit} a lesson can use: it was "
+                                  "not saved. Use a part of it.",
+                            "ko": "{name}은(는) {size}로, 수업에서 쓸 수 있는 {limit}를 "
+                                  "넘습니다. 저장하지 않았습니다. 일부만 사용하세요."},
+    "lab_share": {"en": "Share", "ko": "공유"},
+    "lab_share_help": {"en": "A short text with these settings: paste it into a slide or chat; "
+                             "Lab.from_share(text) opens the same Lab.",
+                       "ko": "이 설정을 담은 짧은 텍스트: 슬라이드나 채팅에 붙여 넣으세요. "
+                             "Lab.from_share(text)로 같은 Lab을 엽니다."},
+    "lab_shared": {"en": "This set-up as text (Lab.from_share(text) opens it; the data file "
+                         "itself is not in it):",
+                   "ko": "이 설정의 텍스트 (Lab.from_share(text)로 엽니다. 데이터 파일 자체는 "
+                         "들어 있지 않습니다):"},
+    "lab_code": {"en": "Code", "ko": "코드"},
+    "lab_code_help": {"en": "The few lines that train the latest run again outside the widget.",
+                      "ko": "최근 실행을 위젯 밖에서 다시 학습하는 몇 줄의 코드."},
+    "lab_code_intro": {"en": "These lines train run {number} again, outside the widget, with the "
+                             "same result:",
+                       "ko": "다음 코드는 실행 {number}을(를) 위젯 밖에서 같은 결과로 다시 "
+                             "학습합니다:"},
+    "lab_code_settings": {"en": "No run yet: these lines train the settings now on the controls:",
+                          "ko": "아직 실행이 없습니다. 다음 코드는 지금 컨트롤의 설정으로 "
+                                "학습합니다:"},
+    "lab_locked_unknown": {"en": "locked names '{name}', which is not among the controls "
+                                 "shown (params)",
+                           "ko": "locked의 '{name}'은(는) 보이는 컨트롤(params)에 없습니다"},
+    "data_named_by_share": {"en": "This set-up trains on your own file {path}. It is not opened "
+                                  "until you press Train: check the path, or upload your copy.",
+                            "ko": "이 설정은 직접 만든 파일 {path}(으)로 학습합니다. 학습을 "
+                                  "누르기 전에는 열지 않습니다. 경로를 확인하거나 파일을 "
+                                  "올리세요."},
+    "lab_bad_share": {"en": "This set-up cannot be opened: {reason}",
+                      "ko": "이 설정을 열 수 없습니다: {reason}"},
     "compare_values": {"en": "{name} values", "ko": "{name} 값들"},
     "compare_seed_help": {"en": "Seeds: the same setting from other random starts (weights, "
                                 "batch order, dropout); what differs between them is chance.",

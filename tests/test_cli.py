@@ -54,3 +54,36 @@ def test_describe_prints_the_table_in_both_languages():
     korean = subprocess.run([sys.executable, "-m", "seq2seq_lab.cli", "describe", "--language", "ko"],
                             capture_output=True, text=True, check=True).stdout
     assert "학습률" in korean or "보폭" in korean
+
+
+def test_train_on_an_own_pairs_file(tmp_path, capsys):
+    from seq2seq_lab.pairs import EXAMPLE
+    out = tmp_path / "run"
+    code = main(["train", "--task", "pairs", "--path", str(EXAMPLE), "--tokens", "word/char",
+                 "--max_num_batches", "4", "--rnn_num_hidden", "16", "--out", str(out)])
+    assert code == 0 and "finished: 4 batches" in capsys.readouterr().out
+    history = History.from_csv(out / "history.csv")
+    assert history.task == "pairs" and history.task_options["path"] == str(EXAMPLE)
+    assert history.task_options["tokens"] == "word/char"
+
+
+def test_train_a_shared_setup_flags_win(tmp_path, capsys):
+    from seq2seq_lab import Setup
+    text = Setup(config={"rnn_num_hidden": 16, "max_num_batches": 3, "learning_rate": 0.01},
+                 task_options={"train_size": 100, "val_size": 20}, seed=4).to_text()
+    out = tmp_path / "run"
+    assert main(["train", "--share", text, "--max_num_batches", "2", "--out", str(out)]) == 0
+    history = History.from_csv(out / "history.csv")
+    assert history.config.learning_rate == 0.01 and history.config.rnn_num_hidden == 16
+    assert history.steps == 2 and history.seed == 4 and history.task_options["train_size"] == 100
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--share", "s2s1.not-a-share"], "set-up"),
+    (["--task", "pairs"], "--task pairs needs --path"),
+    (["--path", "x.tsv"], "--path and --tokens are for --task pairs"),
+])
+def test_bad_share_or_pairs_flags_exit_2_with_a_message(argv, message, capsys):
+    assert main(["train", *argv]) == 2
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error

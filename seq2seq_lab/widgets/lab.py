@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import html
 import threading
+from pathlib import Path
 import traceback
 
 import ipywidgets as widgets
@@ -32,9 +34,10 @@ import ipywidgets as widgets
 from ..config import ConfigError, Seq2SeqConfig, format_value
 from ..data import TASK_OPTION_FIELDS, task_option_value
 from .controls import control_value, label_width, make_control, make_task_control
+from .data_file import DataFileRow
 from ..i18n import t
 from .figure import RUN_COLORS, RunView
-from .live import ResultCache, build_task, snapshot
+from .live import ResultCache, build_task, snapshot, task_identity
 from .panel import LivePanel, RunRecord
 from ..training import total_steps
 
@@ -60,6 +63,12 @@ class Lab(LivePanel):
     :param panels: the figure's panels, by name or as ``(name, options)``: ``loss``,
         ``accuracy``, ``learning_rate``, ``gradient_norm``, ``attention``, ``range_test``,
         ``grid``, ``bands`` (``panels.py``; default: loss and accuracy)
+    :param locked: names among ``params`` shown but not changeable (a teacher's fixed setting)
+
+    With ``task="pairs"`` a data-file row (``data_file.py``) takes the learner's own file by
+    path or upload.  ``share()`` / ``Lab.from_share(text)`` and ``save_setup()`` /
+    ``Lab.from_setup_file(path)`` carry the set-up (``setups.py``); ``code()`` gives the lines
+    that train the latest run again outside the widget.
     """
 
     ROOT_CLASS = "s2s-lab"
@@ -70,7 +79,8 @@ class Lab(LivePanel):
                  auto_run: bool = False, theme: str = "notebook", language: str | None = None,
                  max_ghosts: int = 5, max_runs: int = 100, cache_size: int = 32,
                  export_dir: str = "runs", device: str | None = None,
-                 panels=("loss", "accuracy")):
+                 panels=("loss", "accuracy"), locked=()):
+        self._panels = tuple(panels)
         super().__init__(task=task, preset=preset, config=config, seed=seed,
                          task_options=task_options, theme=theme, language=language,
                          max_runs=max_runs, export_dir=export_dir, device=device,
@@ -105,8 +115,26 @@ class Lab(LivePanel):
                 control.observe(self._guarded(self._auto_train), names="value")
             self.controls[name] = control
 
+        locked = [locked] if isinstance(locked, str) else list(locked)
+        self.locked = tuple(name for name in locked if name in self.controls)
+        for name in locked:
+            if name in self.controls:
+                self.controls[name].disabled = True   # shown, so the learner sees the value
+            else:
+                self._problem(t("lab_locked_unknown", self.language, name=name))
+        self.data_row = None
+        top = []
+        if self.task_name == "pairs":
+            self.data_row = DataFileRow(self.task_options.get("path", ""),
+                                        self.task_options.get("tokens", "char"),
+                                        export_dir, self.language,
+                                        lambda text, error: self._say(text, error=error), width)
+            top.append(self.data_row.widget)
+
         self.pin_button = self._button("lab_pin", "s2s-pin", self._guarded(self.pin))
         self.clear_button = self._button("lab_clear", "s2s-clear", self._guarded(self.clear))
+        self.share_button = self._button("lab_share", "s2s-share", self._guarded(self.share))
+        self.code_button = self._button("lab_code", "s2s-code", self._guarded(self.code))
         for control in self.controls.values():
             control.layout.margin = "2px 24px 2px 0"   # ipywidgets 8.1's Layout has no gap
             if self.figure.theme.name == "projector" and isinstance(
@@ -118,7 +146,8 @@ class Lab(LivePanel):
                 control.layout.width = f"calc({control.style.description_width} + 300px)"
         controls = widgets.Box(list(self.controls.values()),
                                layout=widgets.Layout(display="flex", flex_flow="row wrap"))
-        self._build([controls], extra_buttons=[self.pin_button, self.clear_button])
+        self._build([*top, controls], extra_buttons=[self.pin_button, self.clear_button,
+                                                     self.share_button, self.code_button])
 
     # ---- public API ------------------------------------------------------------------
     def train(self) -> bool:
@@ -130,7 +159,10 @@ class Lab(LivePanel):
             return False
         task = build_task(self.task_name, options)   # built (and cached) by read_task_options
         self._say("")
-        key = ResultCache.key(config, self.task_name, options, self.seed, str(self.device))
+        # An own data file is part of the setting: edited since, its old result is not replayed.
+        key = ResultCache.key(config, self.task_name,
+                              {**options, "file": task_identity(self.task_name, options)},
+                              self.seed, str(self.device))
         cached = self.cache.get(key)
         self._show_starting()
         self.runner.start(functools.partial(self._job, config, key, cached, task, options))
@@ -155,6 +187,9 @@ class Lab(LivePanel):
         """The widget's task options with the task-option controls' values; None (and a
         message beside the control) if a value is rejected or the task cannot be built."""
         options, name = dict(self.task_options), None
+        if self.data_row is not None:
+            self.data_row.path.remove_class("s2s-invalid")
+            options.update(self.data_row.options())
         try:
             for name, control in self.controls.items():
                 if name in TASK_OPTION_FIELDS:
@@ -164,8 +199,120 @@ class Lab(LivePanel):
         except (ValueError, TypeError) as error:
             for option in (name,) if name else [n for n in self.controls if n in TASK_OPTION_FIELDS]:
                 self.controls[option].add_class("s2s-invalid")
+            if name is None and self.data_row is not None:
+                self.data_row.path.add_class("s2s-invalid")   # the file is the likely culprit
             self._say(t("lab_bad_task", self.language, reason=str(error)), error=True)
             return None
+        return options
+
+    def setup(self) -> "Setup":
+        """The widget's set-up now: task and options, the controls' values over the base
+        config, seed, which controls are shown and locked, and the panels."""
+        from ..setups import Setup
+        config = self.read_config() or self.base_config
+        options = dict(self.task_options)
+        if self.data_row is not None:
+            options.update(self.data_row.options())
+        for name, control in self.controls.items():
+            if name in TASK_OPTION_FIELDS:
+                try:
+                    options[name] = task_option_value(name, control_value(control))
+                except ValueError:
+                    pass      # a bad typed value: the share keeps the last good one
+        return Setup.from_config(config, self.task_name, options, self.seed,
+                                 params=tuple(self.controls), locked=self.locked,
+                                 panels=_json_panels(self._panels))
+
+    def share(self) -> str:
+        """This set-up as a short text for a slide or a chat (shown in the widget too);
+        ``Lab.from_share(text)`` opens the same Lab.  A data file is named, not included."""
+        text = self.setup().to_text()
+        self._say_html(self._sized(
+            f"{html.escape(t('lab_shared', self.language))}<br>"
+            f'<code class="s2s-share-text" style="user-select:all;word-break:break-all">'
+            f"{html.escape(text)}</code>"), f"{t('lab_shared', self.language)}\n{text}")
+        return text
+
+    def save_setup(self, path: str | None = None) -> str:
+        """Write the set-up as a JSON file (under ``export_dir`` unless ``path`` is given);
+        never over an existing file.  ``Lab.from_setup_file(path)`` opens it."""
+        from .exports import unique_path
+        target = path or unique_path(self.export_dir, "setup", ".json")
+        written = self.setup().save(target)
+        self._say(f"{t('lab_saved', self.language)} {written}")
+        return str(written)
+
+    @classmethod
+    def from_share(cls, text: str, **kwargs) -> "Lab":
+        """The Lab a ``share()`` text describes; ``kwargs`` (theme, language, export_dir, ...)
+        are the viewer's own.  A damaged, tampered or too new text opens a default Lab that
+        says why; loading runs no code and reads no file the text names."""
+        from ..setups import Setup, SetupError
+        try:
+            setup = Setup.from_text(text)
+        except SetupError as error:
+            return cls._unopened(error, kwargs)
+        return cls._from_setup(setup, kwargs)
+
+    @classmethod
+    def from_setup_file(cls, path, **kwargs) -> "Lab":
+        """The Lab a ``save_setup()`` JSON file describes (as ``from_share``)."""
+        from ..setups import Setup, SetupError
+        try:
+            setup = Setup.load(path)
+        except SetupError as error:
+            return cls._unopened(error, kwargs)
+        return cls._from_setup(setup, kwargs)
+
+    @classmethod
+    def _unopened(cls, error, kwargs) -> "Lab":
+        lab = cls(**kwargs)
+        lab._say(t("lab_bad_share", lab.language, reason=error.message(lab.language)), error=True)
+        return lab
+
+    @classmethod
+    def _from_setup(cls, setup, kwargs) -> "Lab":
+        options = dict(setup.task_options)
+        named = options.get("path", "") if setup.task == "pairs" else ""
+        if named:
+            # The file a share names is not opened while loading (a share could name any file
+            # on the viewer's machine): the path waits in its field until Train is pressed.
+            options["path"] = ""
+        if setup.panels:
+            kwargs = {"panels": setup.panels, **kwargs}
+        lab = cls(params=setup.params, task=setup.task, config=setup.seq2seq_config(),
+                  seed=setup.seed, task_options=options, locked=setup.locked, **kwargs)
+        if named and lab.data_row is not None:
+            lab.task_options["path"] = named
+            lab.data_row.path.value = named
+            lab._say(t("data_named_by_share", lab.language, path=named))
+        return lab
+
+    def code(self) -> str:
+        """The lines that train the latest run again outside the widget (same History), or the
+        controls' settings if nothing has run yet; shown in the widget too."""
+        from ..setups import run_code
+        with self._lock:
+            record = self._records[-1] if self._records else None
+        if record is not None:
+            run = record.history
+            text = run_code(run.config, run.task, self._run_options(run), run.seed)
+            intro = t("lab_code_intro", self.language, number=record.number)
+        else:
+            text = self.setup().code()
+            intro = t("lab_code_settings", self.language)
+        self._say_html(self._sized(
+            f"{html.escape(intro)}"
+            f'<pre class="s2s-code-text" style="user-select:all;margin:4px 0">'
+            f"{html.escape(text)}</pre>"), f"{intro}\n{text}")
+        return text
+
+    def _run_options(self, run) -> dict:
+        """The task options a run was trained with, as make_task takes them (the data seed
+        only when it is not make_task's default)."""
+        options = dict(run.task_options)
+        if options.get("seed") == 0:
+            options.pop("seed")
         return options
 
     def pin(self) -> None:
@@ -235,6 +382,11 @@ class Lab(LivePanel):
         changed = config.diff(self.base_config)
         changed.update({name: value for name, value in options.items()
                         if name in self.controls and value != self._task_option(name)})
+        if self.data_row is not None:   # another file or tokens: named by the file's own name
+            for name in ("path", "tokens"):
+                if options.get(name) != self.task_options.get(name, options.get(name)):
+                    changed[name] = (Path(options[name]).name if name == "path"
+                                     else options[name])
         label = ", ".join(f"{name}={format_value(value)}" for name, value in changed.items())
         return label or t("lab_base_label", self.language)
 
@@ -345,6 +497,17 @@ class _Recorder:
 
     def on_run_end(self, history) -> None:
         self.record.history = history
+
+
+def _json_panels(panels) -> tuple:
+    """Panels as a set-up keeps them: names, or [name, options] with JSON-able options."""
+    out = []
+    for panel in panels:
+        if isinstance(panel, str):
+            out.append(panel)
+        elif isinstance(panel, (tuple, list)) and len(panel) == 2 and isinstance(panel[1], dict):
+            out.append([panel[0], dict(panel[1])])
+    return tuple(out)
 
 
 def _hint(name: str, fields, language: str) -> str:
