@@ -577,15 +577,24 @@ def run_code(config: Seq2SeqConfig, task: str = "reverse", task_options: dict | 
     whose ``repr`` reads back exactly (0.1 stays 0.1).  The arguments are checked as a Setup's.
     """
     setup = Setup.from_config(config, task=task, task_options=task_options, seed=seed)
-    fields = ", ".join(f"{name}={_literal(value)}" for name, value in setup.config.items())
-    call = f"config, task={_literal(setup.task)}"
+    fields = [f"{name}={_literal(value)}" for name, value in setup.config.items()]
+    arguments = ["config", f"task={_literal(setup.task)}"]
     if setup.task_options:
         items = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in setup.task_options.items())
-        call += f", task_options={{{items}}}"
-    call += f", seed={setup.seed}"
+        arguments.append(f"task_options={{{items}}}")
+    arguments.append(f"seed={setup.seed}")
     return (f"from seq2seq_lab import Seq2SeqConfig, train\n\n"
-            f"config = Seq2SeqConfig({fields})\n"
-            f"history = train({call})\n")
+            f"{_call('config = Seq2SeqConfig', fields)}\n"
+            f"{_call('history = train', arguments)}\n")
+
+
+def _call(head: str, arguments: list[str], width: int = 88) -> str:
+    """``head(a, b)`` on one line, or one argument a line when that would be wider than
+    ``width``: the lines are read on a slide and pasted into a cell."""
+    line = f"{head}({', '.join(arguments)})"
+    if len(line) <= width:
+        return line
+    return f"{head}(\n" + "".join(f"    {argument},\n" for argument in arguments) + ")"
 
 
 def _literal(value) -> str:

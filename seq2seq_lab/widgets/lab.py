@@ -308,12 +308,16 @@ class Lab(LivePanel):
         return text
 
     def _run_options(self, run) -> dict:
-        """The task options a run was trained with, as make_task takes them (the data seed
-        only when it is not make_task's default)."""
+        """The task options a run was trained with, less those make_task would choose anyway
+        (so the exported lines stay few, and still build the very same task)."""
         options = dict(run.task_options)
-        if options.get("seed") == 0:
-            options.pop("seed")
-        return options
+        keep = {name: options[name] for name in ("path", "tokens") if name in options}
+        try:
+            defaults = build_task(run.task, keep).options
+        except (ValueError, TypeError):
+            return options      # the file has changed or gone: write every option out
+        return {**keep, **{name: value for name, value in options.items()
+                           if name not in keep and defaults.get(name) != value}}
 
     def pin(self) -> None:
         """Keep the last finished run on the figure until Clear is pressed twice."""
