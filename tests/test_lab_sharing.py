@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import builtins
 import datetime
-import threading
 
 import pytest
 
 from seq2seq_lab import Lab, Seq2SeqConfig, train
 from seq2seq_lab.pairs import EXAMPLE, MAX_FILE_BYTES
 
+pytestmark = pytest.mark.usefixtures("no_thread_exceptions")   # tests/conftest.py
+
 TINY = {"max_num_batches": 12, "checkpoint_frequency_num_batches": 4, "rnn_num_hidden": 16}
 TASK = {"train_size": 200, "val_size": 50, "test_size": 10}
 NOW = datetime.datetime.now(datetime.timezone.utc)   # as the browser sends an upload's date
-
-
-@pytest.fixture(autouse=True)
-def no_thread_exceptions(monkeypatch):
-    """Fail a test if any thread raised: the widget must turn every fault into a message."""
-    seen = []
-    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args))
-    yield
-    assert not seen, f"exception escaped a thread: {seen[0].exc_value!r}"
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import io
-import threading
 
 import numpy as np
 import pytest
@@ -28,6 +27,8 @@ from seq2seq_lab.schedules import learning_rate_at
 from seq2seq_lab.training import total_steps
 from seq2seq_lab.widgets.figure import LabFigure, rows_of
 from seq2seq_lab.widgets.live import build_task, snapshot
+
+pytestmark = pytest.mark.usefixtures("no_thread_exceptions")   # tests/conftest.py
 
 TASK = {"train_size": 320, "val_size": 100, "test_size": 10}
 SMALL = Seq2SeqConfig(max_num_epochs=2, checkpoint_frequency_num_batches=4)
@@ -305,14 +306,6 @@ def make_lab(tmp_path):
     yield make
     for lab in made:
         lab.close()
-
-
-@pytest.fixture(autouse=True)
-def no_thread_exceptions(monkeypatch):
-    seen = []
-    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args))
-    yield
-    assert not seen, f"exception escaped a thread: {seen[0].exc_value!r}"
 
 
 def test_lab_draws_the_chosen_panels_live(make_lab):

@@ -18,18 +18,11 @@ from seq2seq_lab import Compare, Lab, set_language, train
 from seq2seq_lab.widgets.figure import THEMES
 from seq2seq_lab.plots import hangul_font
 
+pytestmark = pytest.mark.usefixtures("no_thread_exceptions")   # tests/conftest.py
+
 SMALL = {"max_num_epochs": 4, "checkpoint_frequency_num_batches": 4}
 TASK = {"train_size": 320, "val_size": 100, "test_size": 10}
 LONG = {"max_num_epochs": 200, "checkpoint_frequency_num_batches": 1000}
-
-
-@pytest.fixture(autouse=True)
-def no_thread_exceptions(monkeypatch):
-    """Fail a test if any thread raised: the widgets must turn every fault into a message."""
-    seen = []
-    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args))
-    yield
-    assert not seen, f"exception escaped a thread: {seen[0].exc_value!r}"
 
 
 @pytest.fixture

@@ -247,28 +247,26 @@ class Lab(LivePanel):
         """The Lab a ``share()`` text describes; ``kwargs`` (theme, language, export_dir, ...)
         are the viewer's own.  A damaged, tampered or too new text opens a default Lab that
         says why; loading runs no code and reads no file the text names."""
-        from ..setups import Setup, SetupError
-        try:
-            setup = Setup.from_text(text)
-        except SetupError as error:
-            return cls._unopened(error, kwargs)
-        return cls._from_setup(setup, kwargs)
+        from ..setups import Setup
+        return cls._open(Setup.from_text, text, kwargs)
 
     @classmethod
     def from_setup_file(cls, path, **kwargs) -> "Lab":
         """The Lab a ``save_setup()`` JSON file describes (as ``from_share``)."""
-        from ..setups import Setup, SetupError
-        try:
-            setup = Setup.load(path)
-        except SetupError as error:
-            return cls._unopened(error, kwargs)
-        return cls._from_setup(setup, kwargs)
+        from ..setups import Setup
+        return cls._open(Setup.load, path, kwargs)
 
     @classmethod
-    def _unopened(cls, error, kwargs) -> "Lab":
-        lab = cls(**kwargs)
-        lab._say(t("lab_bad_share", lab.language, reason=error.message(lab.language)), error=True)
-        return lab
+    def _open(cls, read, source, kwargs) -> "Lab":
+        from ..setups import SetupError
+        try:
+            setup = read(source)
+        except SetupError as error:
+            lab = cls(**kwargs)
+            lab._say(t("lab_bad_share", lab.language, reason=error.message(lab.language)),
+                     error=True)
+            return lab
+        return cls._from_setup(setup, kwargs)
 
     @classmethod
     def _from_setup(cls, setup, kwargs) -> "Lab":
