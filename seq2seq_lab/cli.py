@@ -109,6 +109,8 @@ def train_command(argv: list[str]) -> int:
         config = base.replace(**values)
     except ConfigError as error:
         return _fail(str(error))
+    if args.task and args.task != task_name:
+        task_options = {}     # a shared set-up's task options belong to its own task
     task_name = args.task or task_name
     given = {"path": args.path, "tokens": args.tokens, "seq_len": args.seq_len,
              "train_size": args.train_size, "noise": args.noise}
@@ -117,12 +119,15 @@ def train_command(argv: list[str]) -> int:
         return _fail("--path and --tokens are for --task pairs (your own file)")
     if task_name == "pairs" and not task_options.get("path"):
         return _fail("--task pairs needs --path: your own TSV or CSV file of source/target pairs")
+    if task_name == "pairs":   # the file's rows are checked against the run's own limits
+        task_options.update(max_seq_len_source=config.max_seq_len_source,
+                            max_seq_len_target=config.max_seq_len_target)
     seed = seed if args.seed is None else args.seed
 
     from .training import resolve_task, total_steps, train  # torch import only when training
     try:
         task = resolve_task(task_name, task_options)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         return _fail(str(error))
     log = LogCallback(total_steps(config, task), task.batches_per_epoch(config.batch_size),
                       max(1, args.log_every))

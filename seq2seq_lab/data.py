@@ -97,6 +97,9 @@ class Task:
     # What goes between two tokens when a side is shown (source, target): "" for characters,
     # " " for words (the numbers task's source, a pairs file read with word tokens).
     joiners: tuple[str, str] = ("", "")
+    # A pairs task's file as it was read (resolved path, mtime_ns, size); None when generated.
+    # Caches key on it: taken when the file was read, it cannot describe a later version.
+    source_file: tuple | None = None
 
     @property
     def train(self) -> Split:
@@ -378,14 +381,27 @@ def _uncached_make_task(name: str = "reverse", *args, **options) -> Task:
 make_task.__wrapped__ = _uncached_make_task
 
 
+_PAIRS_OPTIONS = ("path", "tokens", "max_seq_len_source", "max_seq_len_target")
+MAX_PAIRS_CELLS = 50_000_000   # padded token cells of a pairs task: 400 MB of int64 tensors
+
+
 def _make_task(name, cached: bool, args: tuple, options: dict) -> Task:
+    # An option of the other kind of task is a learner's mix-up (a shared set-up's file options
+    # meeting --task reverse, seq_len typed for a file): a message naming it, not a TypeError.
     if name == PAIRS:
+        if "seq_len" in options:
+            raise ValueError(t("setup_option_not_for_pairs", name="seq_len"))
+        if not args and not options.get("path"):
+            raise pairs_file.PairsFileError("pairs_no_path", "")
         return _pairs_task(*args, cached=cached, **options)
     if name not in GENERATORS:
         choices = task_names()
         close = difflib.get_close_matches(str(name), choices, n=1)
         raise ValueError(t("unknown_task", name=name, choices=", ".join(choices),
                            hint=t("did_you_mean", suggestion=close[0]) if close else ""))
+    for option in options:
+        if option in _PAIRS_OPTIONS:
+            raise ValueError(t("setup_option_pairs_only", name=option, task=name))
     return (_generated_task if cached else _generated_task.__wrapped__)(name, *args, **options)
 
 
@@ -482,7 +498,9 @@ def _whole(name: str, value, low: int) -> int:
     return value
 
 
-@functools.lru_cache(maxsize=8)
+# Two: the file in use and the one before; each edit is a new key, and a big file's task holds
+# its tensors, so more would keep old versions of one file in memory.
+@functools.lru_cache(maxsize=2)
 def _pairs_task_of(identity: tuple, tokens: str, train_size, val_size, test_size, noise: float,
                    seed: int, max_seq_len_source: int, max_seq_len_target: int) -> Task:
     path = identity[0]
@@ -505,6 +523,14 @@ def _pairs_task_of(identity: tuple, tokens: str, train_size, val_size, test_size
     if noise:
         train = _corrupt(train, noise, rng)
     raw = {"train": train, "validation": pairs[:val_size], "test": pairs[val_size:held_out]}
+    # The padded tensors hold every row at the longest row's length (source, and target twice),
+    # 8 bytes a cell: a file under the size limit with one long row among millions of short ones
+    # would still fill the kernel's memory.  Say so before building them.
+    cells = len(pairs) * (max(len(s) for s, _ in pairs) + 2 * (max(len(t_) for _, t_ in pairs) + 1))
+    if cells > MAX_PAIRS_CELLS:
+        raise pairs_file.PairsFileError("pairs_too_many_cells", path, rows=rows,
+                                        megabytes=f"{cells * 8 / 1e6:,.0f}",
+                                        limit=f"{MAX_PAIRS_CELLS * 8 / 1e6:,.0f}")
     source_vocab = Vocabulary(tok for s, _ in pairs for tok in s)
     target_vocab = Vocabulary(tok for _, t_ in pairs for tok in t_)
     options = dict(path=path, tokens=tokens, train_size=train_size, val_size=val_size,
@@ -513,7 +539,7 @@ def _pairs_task_of(identity: tuple, tokens: str, train_size, val_size, test_size
     splits = {k: _tensorise(v, source_vocab, target_vocab) for k, v in raw.items()}
     kinds = pairs_file.token_kinds(tokens)
     joiners = tuple(" " if kind == "word" else "" for kind in kinds)
-    return Task(PAIRS, options, source_vocab, target_vocab, splits, joiners)
+    return Task(PAIRS, options, source_vocab, target_vocab, splits, joiners, identity)
 
 
 def _corrupt(train, noise, rng):

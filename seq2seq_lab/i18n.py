@@ -57,6 +57,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     # Every pairs_* problem follows pairs_where or pairs_where_line, so it names the file and
     # the line to fix.
     "pairs_where": {"en": "{path}: ", "ko": "{path}: "},
+    "pairs_no_path": {"en": "no data file chosen: type its path, or press Upload",
+                      "ko": "데이터 파일을 고르지 않았습니다: 경로를 입력하거나 올리기를 누르세요"},
+    "pairs_too_many_cells": {
+        "en": "its {rows:,} rows padded to the longest row would take {megabytes} MB of "
+              "memory, over the {limit} MB a lesson's kernel can give: use fewer rows, or "
+              "lower max_seq_len_source / max_seq_len_target to refuse the longest ones",
+        "ko": "{rows:,}개의 줄을 가장 긴 줄 길이로 맞추면 메모리가 {megabytes} MB 필요해, 수업 "
+              "커널이 쓸 수 있는 {limit} MB를 넘습니다: 줄 수를 줄이거나 max_seq_len_source / "
+              "max_seq_len_target를 낮춰 가장 긴 줄을 거르세요"},
     "pairs_where_line": {"en": "{path}, line {line}: ", "ko": "{path}, {line}번째 줄: "},
     "pairs_not_found": {
         "en": "no such file: check its name and folder (a relative path starts from the folder "
@@ -214,6 +223,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "unknown task option '{name}'{hint}; options: {choices}",
         "ko": "알 수 없는 과제 옵션 '{name}'{hint}; 가능한 옵션: {choices}",
     },
+    "setup_option_not_for_pairs": {
+        "en": "task option {name} is not for the pairs task: a file's rows have their own "
+              "lengths (max_seq_len_source and max_seq_len_target limit them)",
+        "ko": "과제 옵션 {name}은(는) pairs 과제에 쓰지 않습니다: 파일의 각 줄은 제 길이가 "
+              "있습니다 (max_seq_len_source, max_seq_len_target로 제한합니다)"},
     "setup_option_pairs_only": {
         "en": "task option {name} belongs to the pairs task (a learner's own data file), not "
         "to {task}",

@@ -48,6 +48,9 @@ DEFAULT_MAX_TARGET = _FIELDS["max_seq_len_target"]["default"]
 Pair = tuple[list[str], list[str]]
 
 
+_KEYED = ("hint", "side")
+
+
 class PairsFileError(ValueError):
     """A pairs file that cannot be used: the message names the file, the line (where there is
     one) and what is wrong.  ``key``/``values`` render it again in another language."""
@@ -58,8 +61,13 @@ class PairsFileError(ValueError):
 
     def message(self, language: str | None = None) -> str:
         where = (t("pairs_where_line", language, path=self.path, line=self.line)
-                 if self.line is not None else t("pairs_where", language, path=self.path))
-        return where + t(self.key, language, **self.values)
+                 if self.line is not None else
+                 t("pairs_where", language, path=self.path) if self.path else "")
+        # "hint" and "side" hold message keys, rendered here so that the whole message is in
+        # the language asked for (a Korean Lab shows a Korean hint too).
+        values = {name: t(value, language) if name in _KEYED else value
+                  for name, value in self.values.items()}
+        return where + t(self.key, language, **values)
 
     def __reduce__(self):
         # Pickled whole (to or from a worker process), not as its rendered message alone.
@@ -148,7 +156,7 @@ def read_pairs(path, tokens="char", max_seq_len_source: int | None = None,
             from None
 
     is_csv = name.suffix.lower() == ".csv"
-    hint = t("pairs_hint_csv" if is_csv else "pairs_hint_tsv")
+    hint = "pairs_hint_csv" if is_csv else "pairs_hint_tsv"   # keys: rendered in message()
     pairs, seen, first = [], set(), True
     for line, fields in (_csv_rows(text, name) if is_csv else _tsv_rows(text)):
         if not any(f.strip() for f in fields):
@@ -167,7 +175,7 @@ def read_pairs(path, tokens="char", max_seq_len_source: int | None = None,
         row = []
         for side, text_, kind, limit in zip(("source", "target"), fields,
                                             (source_kind, target_kind), limits):
-            side_name = t(f"pairs_side_{side}")
+            side_name = f"pairs_side_{side}"
             if not text_:
                 raise PairsFileError("pairs_empty_side", name, line, side=side_name)
             found = split_tokens(text_, kind)

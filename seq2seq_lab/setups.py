@@ -62,7 +62,9 @@ _MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 # Characters that chats and slide tools insert or substitute when they wrap a long word:
 # whitespace is dropped by ``str.split``; these zero-width ones and the soft hyphen are not.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-_TEXT = re.compile(rf"({TEXT_PREFIX})(\d+)\.(.*)", re.IGNORECASE | re.DOTALL)
+# At most 6 ASCII digits: a tampered "s2s" + 5000 nines must be a damaged text, not int()'s
+# 4300-digit error (and \d alone would take other scripts' digits).
+_TEXT = re.compile(rf"({TEXT_PREFIX})([0-9]{{1,6}})\.(.*)", re.IGNORECASE | re.DOTALL)
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _CHECKSUM_CHARS = 6  # base64url of CRC32's 4 bytes
 
@@ -138,7 +140,7 @@ class Setup:
         values = dict(task=task, task_options=_check_task_options(self.task_options, task),
                       config=_check_config(self.config), seed=_check_seed(self.seed))
         values["params"] = _check_params(self.params)
-        values["locked"] = _check_locked(self.locked, values["params"])
+        values["locked"] = _check_locked(self.locked, values["params"], task)
         values["panels"] = _check_panels(self.panels)
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -440,6 +442,17 @@ def _check_task_options(options, task: str) -> dict:
                 raise SetupError("setup_bad_task_option", reason=_Text(
                     "setup_option_not_text", name=name, value=value))
             checked[name] = value  # a path stays text: nothing here opens or checks the file
+        elif name == "seq_len" and task == PAIRS_TASK:
+            # A file's rows have their own lengths (max_seq_len_* limit them): make_task
+            # refuses seq_len for pairs, so a share must not carry one.
+            raise SetupError("setup_bad_task_option", reason=_Text(
+                "setup_option_not_for_pairs", name=name))
+        elif name == "seed":
+            # The data seed (which examples, which split): a whole number, as make_task takes.
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+                raise SetupError("setup_bad_task_option", reason=_Text(
+                    "bad_task_option", name=name, rule=f"0 .. {MAX_SEED}", value=value))
+            checked[name] = value
         elif name in TASK_OPTION_FIELDS:
             # A number from JSON, checked by make_task's own rule; "8" is a wrong JSON type
             # here even though a text box may send it.
@@ -497,9 +510,11 @@ def _check_params(params) -> tuple[str, ...]:
     return params
 
 
-def _check_locked(locked, params: tuple[str, ...]) -> tuple[str, ...]:
+def _check_locked(locked, params: tuple[str, ...], task: str = "") -> tuple[str, ...]:
     locked = _names(locked, "locked")
-    missing = [name for name in locked if name not in params]
+    # A pairs Lab always shows its data-file row; a teacher may lock its path and tokens.
+    row = TEXT_TASK_OPTIONS if task == PAIRS_TASK else ()
+    missing = [name for name in locked if name not in params and name not in row]
     if missing:
         raise SetupError("setup_locked_not_shown", names=", ".join(missing))
     return locked

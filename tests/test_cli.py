@@ -87,3 +87,19 @@ def test_bad_share_or_pairs_flags_exit_2_with_a_message(argv, message, capsys):
     assert main(["train", *argv]) == 2
     error = capsys.readouterr().err
     assert message in error and "Traceback" not in error
+
+
+def test_a_file_share_with_another_task_and_the_config_s_limits(tmp_path, capsys):
+    from seq2seq_lab import Setup
+    long = tmp_path / "long.tsv"
+    long.write_text("".join([f"{'x' * 150}\tlong\n"] + [f"w{i}\t{i}\n" for i in range(20)]))
+    share = Setup(task="pairs", task_options={"path": str(long)},
+                  config={"max_num_batches": 2, "rnn_num_hidden": 16}).to_text()
+    # --task reverse: the shared file options are dropped with the shared task
+    assert main(["train", "--share", share, "--task", "reverse", "--train_size", "100"]) == 0
+    # the file's rows are checked against the run's own max_seq_len_source
+    assert main(["train", "--share", share]) == 2
+    assert "max_seq_len_source" in capsys.readouterr().err
+    assert main(["train", "--share", share, "--max_seq_len_source", "200"]) == 0
+    assert main(["train", "--task", "pairs", "--path", str(long), "--seq_len", "5"]) == 2
+    assert "seq_len is not for the pairs task" in capsys.readouterr().err

@@ -187,3 +187,77 @@ def test_the_exported_code_of_an_own_file_run_names_the_file(make_lab):
     assert namespace["history"].train_loss == lab.runs[-1].train_loss
     assert namespace["history"].train_loss == train(
         TINY, task="pairs", task_options={"path": str(EXAMPLE), "tokens": "word/char"}).train_loss
+
+
+# ---- what a review found: limits, language, locks, shares that must not drop a change ----------
+def test_the_file_s_length_limit_is_the_run_s_max_seq_len_source(make_lab, tmp_path):
+    path = pairs_file(tmp_path, [("x" * 150, "long")] + [(f"w{i}", str(i)) for i in range(20)])
+    lab = make_lab(params=["max_seq_len_source"], text_params=["max_seq_len_source"],
+                   task="pairs", config=TINY, task_options={"path": str(path)})
+    assert lab.train() is False and "line 1" in lab.message and "max_seq_len_source" in lab.message
+    lab.controls["max_seq_len_source"].value = "200"
+    assert lab.train() and lab.wait(120)
+    assert lab.runs[-1].task_options["max_seq_len_source"] == 200
+
+
+def test_file_messages_speak_the_lab_s_language(make_lab, tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("one\t1\ntwo\n", encoding="utf-8")
+    lab = make_lab(params=["learning_rate"], task="pairs", config=TINY,
+                   task_options={"path": str(bad)}, language="ko")
+    assert lab.train() is False and "2번째 줄" in lab.message and "열이 하나뿐" in lab.message
+
+
+def test_no_file_chosen_says_so(make_lab):
+    lab = make_lab(params=["learning_rate"], task="pairs", config=TINY)
+    assert "no data file chosen" in lab.message
+    assert lab.train() is False and "no data file chosen" in lab.message
+
+
+def test_a_teacher_locks_the_data_file_and_its_tokens(make_lab):
+    lab = make_lab(params=["learning_rate"], task="pairs", config=TINY, locked=["path", "tokens"],
+                   task_options={"path": str(EXAMPLE), "tokens": "word/char"})
+    row = lab.data_row
+    assert row.path.disabled and row.upload.disabled and row.tokens.disabled
+    again = make_lab(Lab.from_share, lab.share())
+    assert again.locked == ("path", "tokens") and again.data_row.tokens.disabled
+
+
+def test_a_share_keeps_the_data_seed_and_a_single_panel_name(make_lab):
+    lab = make_lab(params=["learning_rate"], config=TINY, panels="gradient_norm",
+                   task_options={**TASK, "seed": 3})
+    again = make_lab(Lab.from_share, lab.share())
+    assert again.task_options["seed"] == 3
+    assert [p.name for p in again.figure.panels] == ["gradient_norm"]
+
+
+def test_a_share_is_refused_while_a_control_holds_a_bad_value(make_lab):
+    lab = make_lab(params=["learning_rate", "batch_size"], config=TINY,
+                   text_params=["batch_size"])
+    lab.controls["learning_rate"].value = 0.01
+    lab.controls["batch_size"].value = "many"
+    assert lab.share() is None and lab.setup() is None
+    assert "batch_size" in lab.message            # the reason, not a share without the change
+    lab.controls["batch_size"].value = "16"
+    assert Lab.from_share(lab.share()).base_config.learning_rate == 0.01
+
+
+def test_an_upload_that_cannot_be_written_is_a_message(make_lab, tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the export folder should be")
+    lab = make_lab(params=["learning_rate"], task="pairs", config=TINY,
+                   export_dir=str(blocker))
+    content = b"one\t1\ntwo\t2\n"
+    lab.data_row.upload.value = ({"name": "p.tsv", "type": "", "size": len(content),
+                                  "content": memoryview(content), "last_modified": NOW},)
+    assert "not_a_folder" in lab.message and lab.data_row.path.value == ""
+
+
+def test_an_upload_never_follows_a_link_out_of_its_folder(make_lab, tmp_path):
+    lab = make_lab(params=["learning_rate"], task="pairs", config=TINY)
+    folder = tmp_path / "runs" / "data"
+    folder.mkdir(parents=True)
+    outside = tmp_path / "outside.txt"
+    (folder / "p.tsv").symlink_to(outside)        # dangling: exists() is False for it
+    saved = lab.data_row.save("p.tsv", b"one\t1\ntwo\t2\n")
+    assert saved.name == "p-2.tsv" and not outside.exists()

@@ -150,8 +150,19 @@ def test_bad_options_are_clear(tmp_path):
         make_task("pairs", path=path, tokens="letters")
     with pytest.raises(ValueError, match="noise"):
         make_task("pairs", path=path, noise=1.5)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="seq_len is not for the pairs task"):
         make_task("pairs", path=path, seq_len=5)   # a file's rows have no generated length
+    with pytest.raises(ValueError, match="no data file chosen"):
+        make_task("pairs", path="  ".strip())
+    with pytest.raises(ValueError, match="path belongs to the pairs task"):
+        make_task("reverse", path=path)           # a shared file option meeting another task
+
+
+def test_a_file_too_big_for_memory_once_padded_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("seq2seq_lab.data.MAX_PAIRS_CELLS", 50)
+    rows = "".join(f"w{i}\t{i}\n" for i in range(20))
+    with pytest.raises(PairsFileError, match="padded to the longest row"):
+        make_task("pairs", path=write(tmp_path, rows))
 
 
 def test_messages_speak_korean(tmp_path):

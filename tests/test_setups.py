@@ -407,3 +407,10 @@ def test_every_setup_message_speaks_english_and_korean():
         entry = MESSAGES[key]
         assert entry["en"] and entry["ko"] and entry["en"] != entry["ko"], key
         assert fields(entry["en"]) == fields(entry["ko"]), key
+
+
+def test_a_version_too_long_to_be_a_number_is_a_damaged_text():
+    with pytest.raises(SetupError):
+        Setup.from_text("s2s" + "9" * 5000 + ".abc.defghi")
+    with pytest.raises(SetupError):
+        Setup.from_text("s2s\u0661.abc.defghi")       # an Arabic-Indic one is not our digit

@@ -63,7 +63,7 @@ class DataFileRow:
         upload = files[0]
         try:
             self.path.value = str(self.save(upload["name"], bytes(upload["content"])))
-        except ValueError as error:
+        except (ValueError, OSError) as error:   # too big; a folder not writable, a full disk
             self.say(str(error), True)
             return
         finally:
@@ -79,18 +79,25 @@ class DataFileRow:
                                size=f"{len(data) / 1e6:.1f} MB",
                                limit=f"{MAX_FILE_BYTES / 1e6:.0f} MB"))
         # Only the file's own name, in safe characters: an upload's name must not climb out of
-        # the folder ("../../x") or name a device.
+        # the folder ("../../x").
         name = Path(name).name
         stem, suffix = _safe(Path(name).stem) or "data", _safe(Path(name).suffix) or ".tsv"
         self.folder.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(data).digest()
         path, number = self.folder / f"{stem}{suffix}", 2
-        while path.exists():
-            if path.is_file() and hashlib.sha256(path.read_bytes()).digest() == digest:
+        while True:
+            try:
+                # "x": created here or not at all.  Never over a file, even one written between
+                # a check and the write, and never through a link (a dangling one included).
+                with open(path, "xb") as file:
+                    file.write(data)
                 return path
+            except FileExistsError:
+                if (not path.is_symlink() and path.is_file()
+                        and path.stat().st_size == len(data)
+                        and hashlib.sha256(path.read_bytes()).digest() == digest):
+                    return path
             path, number = self.folder / f"{stem}-{number}{suffix}", number + 1
-        path.write_bytes(data)
-        return path
 
 
 def _safe(text: str) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import functools
 import html
+import json
 import threading
 from pathlib import Path
 import traceback
@@ -37,7 +38,7 @@ from .controls import control_value, label_width, make_control, make_task_contro
 from .data_file import DataFileRow
 from ..i18n import t
 from .figure import RUN_COLORS, RunView
-from .live import ResultCache, build_task, snapshot, task_identity
+from .live import ResultCache, build_task, snapshot
 from .panel import LivePanel, RunRecord
 from ..training import total_steps
 
@@ -80,7 +81,7 @@ class Lab(LivePanel):
                  max_ghosts: int = 5, max_runs: int = 100, cache_size: int = 32,
                  export_dir: str = "runs", device: str | None = None,
                  panels=("loss", "accuracy"), locked=()):
-        self._panels = tuple(panels)
+        self._panels = (panels,) if isinstance(panels, str) else tuple(panels)
         super().__init__(task=task, preset=preset, config=config, seed=seed,
                          task_options=task_options, theme=theme, language=language,
                          max_runs=max_runs, export_dir=export_dir, device=device,
@@ -115,13 +116,6 @@ class Lab(LivePanel):
                 control.observe(self._guarded(self._auto_train), names="value")
             self.controls[name] = control
 
-        locked = [locked] if isinstance(locked, str) else list(locked)
-        self.locked = tuple(name for name in locked if name in self.controls)
-        for name in locked:
-            if name in self.controls:
-                self.controls[name].disabled = True   # shown, so the learner sees the value
-            else:
-                self._problem(t("lab_locked_unknown", self.language, name=name))
         self.data_row = None
         top = []
         if self.task_name == "pairs":
@@ -130,6 +124,16 @@ class Lab(LivePanel):
                                         export_dir, self.language,
                                         lambda text, error: self._say(text, error=error), width)
             top.append(self.data_row.widget)
+        lockable = {**self.controls, **(self.data_row.controls if self.data_row else {})}
+        locked = [locked] if isinstance(locked, str) else list(locked)
+        self.locked = tuple(name for name in locked if name in lockable)
+        for name in locked:
+            if name in lockable:
+                lockable[name].disabled = True   # shown, so the learner sees the value
+                if name == "path":
+                    self.data_row.upload.disabled = True
+            else:
+                self._problem(t("lab_locked_unknown", self.language, name=name))
 
         self.pin_button = self._button("lab_pin", "s2s-pin", self._guarded(self.pin))
         self.clear_button = self._button("lab_clear", "s2s-clear", self._guarded(self.clear))
@@ -154,14 +158,15 @@ class Lab(LivePanel):
         """Read the controls and start a run (stopping one in progress); False if the
         settings were rejected (the reason is in ``lab.message``)."""
         config = self.read_config()
-        options = self.read_task_options() if config is not None else None
+        options = self.read_task_options(config) if config is not None else None
         if config is None or options is None:
             return False
         task = build_task(self.task_name, options)   # built (and cached) by read_task_options
         self._say("")
         # An own data file is part of the setting: edited since, its old result is not replayed.
-        key = ResultCache.key(config, self.task_name,
-                              {**options, "file": task_identity(self.task_name, options)},
+        # The identity the task was read with, not a second look at the file, which an edit
+        # between the two would have changed.
+        key = ResultCache.key(config, self.task_name, {**options, "file": task.source_file},
                               self.seed, str(self.device))
         cached = self.cache.get(key)
         self._show_starting()
@@ -183,33 +188,37 @@ class Lab(LivePanel):
                       error=True)
             return None
 
-    def read_task_options(self) -> dict | None:
+    def read_task_options(self, config: Seq2SeqConfig | None = None) -> dict | None:
         """The widget's task options with the task-option controls' values; None (and a
-        message beside the control) if a value is rejected or the task cannot be built."""
-        options, name = dict(self.task_options), None
+        message beside the control) if a value is rejected or the task cannot be built.
+        With ``config``, an own data file's length limits are the config's
+        ``max_seq_len_source`` / ``max_seq_len_target``: the rows the run may use."""
+        name = None
         if self.data_row is not None:
             self.data_row.path.remove_class("s2s-invalid")
-            options.update(self.data_row.options())
         try:
-            for name, control in self.controls.items():
-                if name in TASK_OPTION_FIELDS:
-                    options[name] = task_option_value(name, control_value(control))
-            name = None
+            options = self._control_options()
+            if self.task_name == "pairs" and config is not None:
+                options.update(max_seq_len_source=config.max_seq_len_source,
+                               max_seq_len_target=config.max_seq_len_target)
             build_task(self.task_name, options)
+        except _BadOption as bad:
+            self.controls[bad.name].add_class("s2s-invalid")
+            self._say(t("lab_bad_task", self.language, reason=str(bad.error)), error=True)
+            return None
         except (ValueError, TypeError) as error:
-            for option in (name,) if name else [n for n in self.controls if n in TASK_OPTION_FIELDS]:
+            for option in [n for n in self.controls if n in TASK_OPTION_FIELDS]:
                 self.controls[option].add_class("s2s-invalid")
-            if name is None and self.data_row is not None:
+            if self.data_row is not None:
                 self.data_row.path.add_class("s2s-invalid")   # the file is the likely culprit
-            self._say(t("lab_bad_task", self.language, reason=str(error)), error=True)
+            reason = error.message(self.language) if hasattr(error, "message") else str(error)
+            self._say(t("lab_bad_task", self.language, reason=reason), error=True)
             return None
         return options
 
-    def setup(self) -> "Setup":
-        """The widget's set-up now: task and options, the controls' values over the base
-        config, seed, which controls are shown and locked, and the panels."""
-        from ..setups import Setup
-        config = self.read_config() or self.base_config
+    def _control_options(self) -> dict:
+        """The task options as the controls set them now (the widget's own, the data-file
+        row's, the task-option controls'); :class:`_BadOption` names a rejected control."""
         options = dict(self.task_options)
         if self.data_row is not None:
             options.update(self.data_row.options())
@@ -217,28 +226,51 @@ class Lab(LivePanel):
             if name in TASK_OPTION_FIELDS:
                 try:
                     options[name] = task_option_value(name, control_value(control))
-                except ValueError:
-                    pass      # a bad typed value: the share keeps the last good one
+                except ValueError as error:
+                    raise _BadOption(name, error) from None
+        return options
+
+    def setup(self) -> "Setup | None":
+        """The widget's set-up now: task and options, the controls' values over the base
+        config, seed, which controls are shown and locked, and the panels; None (and the
+        reason in the widget) while a control holds a value that cannot be used, so a share
+        never silently leaves a change out."""
+        from ..setups import Setup
+        config = self.read_config()
+        if config is None:
+            return None
+        try:
+            options = self._control_options()
+        except _BadOption as bad:
+            self.controls[bad.name].add_class("s2s-invalid")
+            self._say(t("lab_bad_task", self.language, reason=str(bad.error)), error=True)
+            return None
         return Setup.from_config(config, self.task_name, options, self.seed,
                                  params=tuple(self.controls), locked=self.locked,
                                  panels=_json_panels(self._panels))
 
-    def share(self) -> str:
+    def share(self) -> str | None:
         """This set-up as a short text for a slide or a chat (shown in the widget too);
         ``Lab.from_share(text)`` opens the same Lab.  A data file is named, not included."""
-        text = self.setup().to_text()
+        setup = self.setup()
+        if setup is None:
+            return None      # the reason is in the widget
+        text = setup.to_text()
         self._say_html(self._sized(
             f"{html.escape(t('lab_shared', self.language))}<br>"
             f'<code class="s2s-share-text" style="user-select:all;word-break:break-all">'
             f"{html.escape(text)}</code>"), f"{t('lab_shared', self.language)}\n{text}")
         return text
 
-    def save_setup(self, path: str | None = None) -> str:
+    def save_setup(self, path: str | None = None) -> str | None:
         """Write the set-up as a JSON file (under ``export_dir`` unless ``path`` is given);
         never over an existing file.  ``Lab.from_setup_file(path)`` opens it."""
         from .exports import unique_path
+        setup = self.setup()
+        if setup is None:
+            return None      # the reason is in the widget
         target = path or unique_path(self.export_dir, "setup", ".json")
-        written = self.setup().save(target)
+        written = setup.save(target)
         self._say(f"{t('lab_saved', self.language)} {written}")
         return str(written)
 
@@ -286,7 +318,7 @@ class Lab(LivePanel):
             lab._say(t("data_named_by_share", lab.language, path=named))
         return lab
 
-    def code(self) -> str:
+    def code(self) -> str | None:
         """The lines that train the latest run again outside the widget (same History), or the
         controls' settings if nothing has run yet; shown in the widget too."""
         from ..setups import run_code
@@ -297,7 +329,10 @@ class Lab(LivePanel):
             text = run_code(run.config, run.task, self._run_options(run), run.seed)
             intro = t("lab_code_intro", self.language, number=record.number)
         else:
-            text = self.setup().code()
+            setup = self.setup()
+            if setup is None:
+                return None      # the reason is in the widget
+            text = setup.code()
             intro = t("lab_code_settings", self.language)
         self._say_html(self._sized(
             f"{html.escape(intro)}"
@@ -383,7 +418,8 @@ class Lab(LivePanel):
     def _label(self, config: Seq2SeqConfig, options: dict) -> str:
         changed = config.diff(self.base_config)
         changed.update({name: value for name, value in options.items()
-                        if name in self.controls and value != self._task_option(name)})
+                        if name in self.controls and name in TASK_OPTION_FIELDS
+                        and value != self._task_option(name)})
         if self.data_row is not None:   # another file or tokens: named by the file's own name
             for name in ("path", "tokens"):
                 if options.get(name) != self.task_options.get(name, options.get(name)):
@@ -508,8 +544,19 @@ def _json_panels(panels) -> tuple:
         if isinstance(panel, str):
             out.append(panel)
         elif isinstance(panel, (tuple, list)) and len(panel) == 2 and isinstance(panel[1], dict):
-            out.append([panel[0], dict(panel[1])])
+            try:     # options a text can carry; a result object (range_test's) cannot travel
+                out.append([panel[0], json.loads(json.dumps(panel[1]))])
+            except (TypeError, ValueError):
+                out.append(panel[0])
     return tuple(out)
+
+
+class _BadOption(ValueError):
+    """A task-option control whose value is rejected: its name and the reason."""
+
+    def __init__(self, name: str, error: ValueError):
+        super().__init__(str(error))
+        self.name, self.error = name, error
 
 
 def _hint(name: str, fields, language: str) -> str:

@@ -282,19 +282,13 @@ def warm_up() -> None:
     threading.Thread(target=build, name="seq2seq-lab-warm-up", daemon=True).start()
 
 
-def task_identity(name: str, options: dict):
-    """What besides its options makes a task what it is: for a learner's own file
-    (``pairs``), the file's path, modification time and size; None for a generated task."""
-    if name != "pairs" or not options.get("path"):
-        return None
-    from ..pairs import file_identity
-    return file_identity(options["path"])
-
-
 def build_task(name: str, options: dict) -> Task:
-    """``make_task`` with a small cache: tasks are deterministic for a name and options (and,
-    for an own data file, the file's identity: an edited file is read again)."""
-    key = (name, json.dumps(options, sort_keys=True, default=str), task_identity(name, options))
+    """``make_task`` with a small cache: tasks are deterministic for a name and options.  An
+    own data file (``pairs``) goes to make_task each time, which keys its own cache on the
+    file's identity, so an edited file is read again."""
+    if name == "pairs":
+        return make_task(name, **options)
+    key = (name, json.dumps(options, sort_keys=True, default=str))
     if key not in _TASKS:
         _TASKS[key] = make_task(name, **options)
         while len(_TASKS) > _TASK_CACHE_SIZE:
