@@ -116,12 +116,12 @@ def file_identity(path) -> tuple[str, int, int]:
     if resolved.is_dir():
         raise PairsFileError("pairs_is_directory", shown)
     if info.st_size > MAX_FILE_BYTES:
-        raise PairsFileError("pairs_too_big", shown, size=_megabytes(info.st_size),
-                             limit=_megabytes(MAX_FILE_BYTES))
+        raise PairsFileError("pairs_too_big", shown, size=megabytes(info.st_size),
+                             limit=megabytes(MAX_FILE_BYTES))
     return str(resolved), info.st_mtime_ns, info.st_size
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import ConfigError, Seq2SeqConfig
-from .data import TASK_OPTION_FIELDS, task_names, task_option_value
+from .data import PAIRS, TASK_OPTION_FIELDS, task_names, task_option_value
 from .i18n import t
 
 FORMAT_NAME = "seq2seq_lab.setup"   # the JSON file's "format": what makes it a set-up
@@ -47,7 +47,7 @@ MAX_JSON_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 4 * MAX_JSON_BYTES  # base64 of compressed JSON is never longer than this
 # The pairs task (a learner's own data file, ``make_task("pairs", path=..., tokens=...)``) has
 # text options besides the numeric ones of ``data.TASK_OPTION_FIELDS``.
-PAIRS_TASK = "pairs"
+PAIRS_TASK = PAIRS   # the one name, data.PAIRS
 TEXT_TASK_OPTIONS = ("path", "tokens")
 PAIRS_LIMIT_OPTIONS = ("max_seq_len_source", "max_seq_len_target")  # whole numbers >= 1
 KEYS = ("task", "task_options", "config", "seed", "params", "locked", "panels")
@@ -400,8 +400,7 @@ def _migrate(values: dict, version: int) -> dict:
 # ---- checking each key -----------------------------------------------------------------------
 def known_tasks() -> tuple[str, ...]:
     """Task names a set-up may name: the generated tasks and ``pairs``."""
-    names = task_names()
-    return names if PAIRS_TASK in names else (*names, PAIRS_TASK)
+    return task_names()    # data.task_names() lists pairs with the generated tasks
 
 
 def _hint(name, known) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..i18n import t
-from ..pairs import MAX_FILE_BYTES, TOKEN_KINDS
+from ..pairs import MAX_FILE_BYTES, TOKEN_KINDS, megabytes
 
 _TOKEN_CHOICES = tuple(dict.fromkeys(
     [*TOKEN_KINDS, *(f"{s}/{g}" for s in TOKEN_KINDS for g in TOKEN_KINDS if s != g)]))
@@ -76,8 +76,7 @@ class DataFileRow:
         under a name already taken get ``-2``, ``-3`` ... (nothing is overwritten)."""
         if len(data) > MAX_FILE_BYTES:
             raise ValueError(t("data_upload_too_big", self.language, name=name,
-                               size=f"{len(data) / 1e6:.1f} MB",
-                               limit=f"{MAX_FILE_BYTES / 1e6:.0f} MB"))
+                               size=megabytes(len(data)), limit=megabytes(MAX_FILE_BYTES)))
         # Only the file's own name, in safe characters: an upload's name must not climb out of
         # the folder ("../../x").
         name = Path(name).name
