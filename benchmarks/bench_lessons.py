@@ -116,12 +116,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
+    parser.add_argument("--lesson", action="append", choices=sorted(LESSON_RUNS),
+                        help="time only this lesson's runs (repeatable); not with --write")
     args = parser.parse_args()
+    if args.lesson and args.write:
+        parser.error("--write rewrites the whole table: time every lesson, without --lesson")
     from seq2seq_lab.parallel import pool
     pool.warm(2)   # worker start-up is not part of a click (see the module docstring)
     header = machine()
     rows = []
     for lesson, runs in LESSON_RUNS.items():
+        if args.lesson and lesson not in args.lesson:
+            continue
         for label, run in runs:
             seconds, cpu = [], []
             for _ in range(args.repeats):

@@ -227,6 +227,21 @@ LESSON_08_INIT_SCALES = (0.1, 1.0, 3.0)
 LESSON_08_CLIPS = (-1.0, 1.0)            # off, SageMaker's default
 LESSON_08_ADAM_RATES = (3e-3, 0.1)       # a rate that learns, one that stalls (lesson 01)
 
+# ---- lesson 00 (notebooks/00_parameters_vs_hyperparameters.ipynb; tests/test_lesson_00.py) ----
+# (end of lesson 00)
+
+# ---- lesson 02 (notebooks/02_schedules_and_adaptive.ipynb; tests/test_lesson_02.py) ----
+# (end of lesson 02)
+
+# ---- lesson 03 (notebooks/03_lr_range_test.ipynb; tests/test_lesson_03.py) ----
+# (end of lesson 03)
+
+# ---- lesson 04 (notebooks/04_batch_size_and_epochs.ipynb; tests/test_lesson_04.py) ----
+# (end of lesson 04)
+
+# ---- lesson 05 (notebooks/05_optimizers.ipynb; tests/test_lesson_05.py) ----
+# (end of lesson 05)
+
 FAST_ENV = "SEQ2SEQ_LAB_FAST"
 
 
