@@ -19,7 +19,8 @@ Module map (one idea each; a lesson's curve is one call into one of these):
   side by side)
 - ``widgets/``: the live ``Lab`` (``lab``) and ``Compare`` (``compare``) widgets, built on
   ``controls``, ``panel``, ``live``, ``figure`` and ``exports``; ``Question`` (``question``):
-  a checked "predict first" question, tied to a Lab
+  a checked "predict first" question, tied to a Lab; ``language_switch`` (``language``):
+  English or Korean, in a lesson's first cell
 - ``setups``: ``Setup``, a Lab's set-up as a short share text or a JSON file, and
   ``run_code``, a run as the few lines of Python that reproduce it
 - ``cli``: ``seq2seq-lab train`` / ``describe``
@@ -43,7 +44,7 @@ __all__ = [
     "get_language", "set_language", "build_model", "count_parameters", "preset",
     "preset_names", "learning_rate_at", "evaluate", "train",
 ]
-__all__ += ["Lab", "Compare", "Question"]
+__all__ += ["Lab", "Compare", "Question", "language_switch"]
 __all__ += ["compare", "diagnose", "Diagnosis", "lr_find", "LRFinderResult"]
 __all__ += ["Setup", "SetupError", "run_code"]
 __version__ = "0.1.0"
@@ -58,6 +59,9 @@ def __getattr__(name):
     if name == "Compare":
         from .widgets.compare import Compare
         return Compare
+    if name == "language_switch":
+        from .widgets.language import language_switch
+        return language_switch
     if name == "Question":
         from .widgets.question import Question
         return Question

@@ -676,6 +676,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lab_stop": {"en": "Stop", "ko": "정지"},
     "lab_stop_help": {"en": "Stop the run now; what it drew stays",
                       "ko": "학습을 지금 멈춥니다; 그린 곡선은 남습니다"},
+    "language_note": {
+        "en": "Widgets built from here on speak English. Widgets already on the page keep "
+              "their language until their cell runs again (Run ▸ Run Selected Cell and All "
+              "Below).",
+        "ko": "이제부터 만드는 위젯은 한국어로 표시됩니다. 이미 화면에 있는 위젯은 그 셀을 다시 "
+              "실행할 때까지 원래 언어를 유지합니다(Run ▸ Run Selected Cell and All Below)."},
     "lab_pin": {"en": "Pin last run", "ko": "마지막 실행 고정"},
     "lab_pin_help": {"en": "Keep the last finished run on the figure",
                      "ko": "마지막으로 끝난 실행을 그림에 계속 남깁니다"},

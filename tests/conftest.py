@@ -1,10 +1,29 @@
 """Shared test settings: one thread per test process so results and timings are stable."""
+import os
+import shutil
+import tempfile
 import threading
 
 import pytest
 import torch
 
 torch.set_num_threads(1)
+
+
+def pytest_configure(config):
+    """One folder for the lesson runs (tests/lesson_runs.py) of this pytest session, made by the
+    controlling process before pytest-xdist starts its workers, so they inherit its name."""
+    from lesson_runs import RUNS_ENV
+    if not hasattr(config, "workerinput") and RUNS_ENV not in os.environ:
+        os.environ[RUNS_ENV] = tempfile.mkdtemp(prefix="seq2seq-lab-runs-")
+        config._lesson_runs_folder = os.environ[RUNS_ENV]
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_lesson_runs_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("SEQ2SEQ_LAB_TEST_RUNS", None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,15 +1,59 @@
-"""The lesson tests' runs: a preset's settings over seeds, each trained once per test process.
+"""The lesson tests' runs: a preset's settings over seeds, each trained once per ``make test``.
 
-A lesson states several claims about the same runs, and two claims often share a setting
-(lesson 07's LSTM at forget bias 0 is its cells comparison's LSTM; lesson 08's 32-number
-embedding is its attention comparison's mlp run).  Training is deterministic for a config,
-task, task options and seed, so a setting trained once stands for every claim that names it.
+A lesson states several claims about the same runs, and two claims, or two lessons, often
+share a setting (lesson 07's LSTM at forget bias 0 is its cells comparison's LSTM; the default
+preset is lesson 01's good rate and the baseline of several other lessons).  Training is
+deterministic for a config, task, task options and seed, so a setting trained once stands for
+every claim that names it: within a test process from memory, across the test processes of one
+pytest session from a folder both can read (``RUNS_ENV``, made by tests/conftest.py).
 """
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+
 from seq2seq_lab import compare, preset
 from seq2seq_lab.data import TASK_OPTION_FIELDS
 
 SEEDS = (0, 1, 2)
+RUNS_ENV = "SEQ2SEQ_LAB_TEST_RUNS"
 _trained: dict = {}   # (config, task, task options, seed) -> History
+
+
+def _file(key) -> Path | None:
+    """Where another test process may have left the run of ``key`` (None: no shared folder)."""
+    folder = os.environ.get(RUNS_ENV)
+    if not folder:
+        return None
+    config, task, options, seed = key
+    text = json.dumps([config.to_dict(), task, options, seed], sort_keys=True, default=str)
+    return Path(folder) / (hashlib.sha256(text.encode()).hexdigest()[:32] + ".pickle")
+
+
+def _recall(key) -> bool:
+    if key in _trained:
+        return True
+    path = _file(key)
+    if path is not None and path.exists():
+        with path.open("rb") as stream:
+            _trained[key] = pickle.load(stream)
+        return True
+    return False
+
+
+def _keep(key, history) -> None:
+    _trained[key] = history
+    path = _file(key)
+    if path is not None:
+        # Written whole, then renamed: a process reading at the same moment sees all or nothing
+        # (two processes training the same setting write the same run).
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        with partial.open("wb") as stream:
+            pickle.dump(history, stream)
+        os.replace(partial, path)
 
 
 def lesson_runs(name: str, param: str, values, seeds=SEEDS, **overrides) -> dict:
@@ -29,11 +73,18 @@ def lesson_runs(name: str, param: str, values, seeds=SEEDS, **overrides) -> dict
             config, options = base.replace(**{param: value}), chosen.task_options
         return config, chosen.task, tuple(sorted(options.items())), seed
 
-    missing = [v for v in values if any(key(v, seed) not in _trained for seed in seeds)]
+    missing = [v for v in values if not all(_recall(key(v, seed)) for seed in seeds)]
     if missing:
         for history in compare(base, vary={param: missing}, task=chosen.task,
                                task_options=chosen.task_options, seeds=list(seeds)):
             value = (history.task_options[param] if param in TASK_OPTION_FIELDS
                      else getattr(history.config, param))
-            _trained[key(value, history.seed)] = history
+            _keep(key(value, history.seed), history)
     return {(value, seed): _trained[key(value, seed)] for value in values for seed in seeds}
+
+
+def lesson_run(name: str, seed: int = 0, **overrides):
+    """One run of preset ``name`` with config ``overrides`` (shared like ``lesson_runs``)."""
+    field = next(iter(overrides), "learning_rate")
+    value = overrides.pop(field, preset(name, fast=False).config.to_dict()[field])
+    return lesson_runs(name, field, [value], seeds=(seed,), **overrides)[(value, seed)]

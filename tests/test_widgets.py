@@ -391,6 +391,17 @@ def test_projector_png_is_shown_at_its_own_size_and_fits_720_px(make_lab):
     assert "s2s-projector" in big.widget._dom_classes
 
 
+def test_projector_rate_slider_gives_each_stop_room_to_be_hit(make_lab):
+    from seq2seq_lab.widgets.lab import PROJECTOR_PX_PER_STOP
+    big = make_lab(params=["learning_rate", "rnn_num_hidden"], theme="projector")
+    rate = big.controls["learning_rate"]
+    stops = len(rate.options)
+    assert stops >= 10
+    track = int(rate.layout.width.rsplit("+", 1)[1].strip(" px)"))
+    assert track >= PROJECTOR_PX_PER_STOP * stops >= 450
+    assert big.controls["rnn_num_hidden"].layout.width.endswith("+ 300px)")
+
+
 def test_short_runs_get_whole_step_ticks_and_room_for_the_last_ring(make_lab):
     from seq2seq_lab.config import Seq2SeqConfig
     from seq2seq_lab.history import History

@@ -43,6 +43,10 @@ from .panel import LivePanel, RunRecord
 from ..training import total_steps
 
 
+# A projector slider's width per stop (see ``Lab.__init__``).
+PROJECTOR_PX_PER_STOP = 45
+
+
 class Lab(LivePanel):
     """Train one run at a time with the chosen ``params`` on sliders; see the module docstring.
 
@@ -146,8 +150,13 @@ class Lab(LivePanel):
                               widgets.Dropdown)):
                 # The projector's larger font widens the label (its width is in ``ch``):
                 # at a fixed 420 px the slider's track, or the dropdown's box, shrank to
-                # nothing.  The label's width plus room for the track and the readout.
-                control.layout.width = f"calc({control.style.description_width} + 300px)"
+                # nothing.  The label's width plus room for the track and the readout; a
+                # slider of stops gets ~45 px a stop, so each of a dozen learning rates is a
+                # target a teacher can hit in front of a class (300 px left 12 stops ~10 px).
+                track = 300
+                if isinstance(control, widgets.SelectionSlider):
+                    track = max(track, PROJECTOR_PX_PER_STOP * len(control.options) + 100)
+                control.layout.width = f"calc({control.style.description_width} + {track}px)"
         controls = widgets.Box(list(self.controls.values()),
                                layout=widgets.Layout(display="flex", flex_flow="row wrap"))
         self._build([*top, controls], extra_buttons=[self.pin_button, self.clear_button,
