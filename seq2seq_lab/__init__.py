@@ -20,7 +20,9 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``widgets/``: the live ``Lab`` (``lab``) and ``Compare`` (``compare``) widgets, built on
   ``controls``, ``panel``, ``live``, ``figure`` and ``exports``; ``Question`` (``question``):
   a checked "predict first" question, tied to a Lab; ``language_switch`` (``language``):
-  English or Korean, in a lesson's first cell
+  English or Korean, in a lesson's first cell; ``Sensitivity`` (``sensitivity``): each
+  hyperparameter changed alone, over seeds, live
+- ``sensitivity``: one hyperparameter at a time against the defaults' seed band
 - ``setups``: ``Setup``, a Lab's set-up as a short share text or a JSON file, and
   ``run_code``, a run as the few lines of Python that reproduce it
 - ``cli``: ``seq2seq-lab train`` / ``describe``
@@ -44,7 +46,7 @@ __all__ = [
     "get_language", "set_language", "build_model", "count_parameters", "preset",
     "preset_names", "learning_rate_at", "evaluate", "train",
 ]
-__all__ += ["Lab", "Compare", "Question", "language_switch"]
+__all__ += ["Lab", "Compare", "Question", "Sensitivity", "language_switch"]
 __all__ += ["compare", "diagnose", "Diagnosis", "lr_find", "LRFinderResult"]
 __all__ += ["Setup", "SetupError", "run_code"]
 __version__ = "0.1.0"
@@ -59,6 +61,9 @@ def __getattr__(name):
     if name == "Compare":
         from .widgets.compare import Compare
         return Compare
+    if name == "Sensitivity":
+        from .widgets.sensitivity import Sensitivity
+        return Sensitivity
     if name == "language_switch":
         from .widgets.language import language_switch
         return language_switch

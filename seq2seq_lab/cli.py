@@ -21,6 +21,19 @@ from .data import task_names
 from .i18n import set_language
 
 
+def log_line(history, step: int) -> str:
+    """The classic log line of batch ``step`` (from 1): "Epoch 1, Batch 5, Training Error:
+    2.6472"."""
+    epoch, batch = divmod(step - 1, history.batches_per_epoch)
+    return f"Epoch {epoch + 1}, Batch {batch + 1}, Training Error: {history.train_loss[step - 1]:.4f}"
+
+
+def training_log(history, batches: int = 5) -> str:
+    """The first ``batches`` log lines of a finished run, as ``train`` on the command line
+    prints them (lesson 01 reproduces two such logs: too small a rate, too large)."""
+    return "\n".join(log_line(history, step) for step in range(1, min(batches, history.steps) + 1))
+
+
 class LogCallback:
     """The classic SageMaker-style log lines plus a tqdm progress bar."""
 
@@ -34,9 +47,7 @@ class LogCallback:
         self.bar.update(history.steps - self.bar.n)
         step = history.steps
         if step % self.log_every == 0:
-            epoch, batch = divmod(step - 1, self.batches_per_epoch)
-            self.bar.write(f"Epoch {epoch + 1}, Batch {batch + 1}, Training Error: "
-                           f"{history.train_loss[-1]:.4f}", file=self.stream)
+            self.bar.write(log_line(history, step), file=self.stream)
 
     def on_evaluation_end(self, history) -> None:
         self.bar.write(f"Step {history.eval_steps[-1]}, Validation Error: {history.val_loss[-1]:.4f}, "

@@ -107,8 +107,20 @@ def compare(base_config: Seq2SeqConfig | dict | None = None, vary: dict[str, lis
             raise ValueError("give the seeds once: either seeds=[...] or vary={'seed': [...]}")
         vary[SEED] = list(seeds)
     settings = settings_of(base_config, vary, seed, task_options)
+    return compare_settings(settings, task, callbacks, stop_event, device, workers,
+                            varies_task=any(name in TASK_OPTIONS for name in vary))
+
+
+def compare_settings(settings: list[Setting], task: Task | str = "reverse",
+                     callbacks: Iterable = (), stop_event: threading.Event | None = None,
+                     device: str | torch.device | None = None, workers: int | None = None,
+                     varies_task: bool | None = None) -> list[History]:
+    """Train the given settings (any list, not only a product: ``sensitivity.py`` changes one
+    field at a time) the way ``compare`` does, and return their Histories in that order."""
+    if varies_task is None:
+        varies_task = any(s.task_options for s in settings)
     device = resolve_device(device)
-    tasks = _tasks(task, settings, varies_task=any(name in TASK_OPTIONS for name in vary))
+    tasks = _tasks(task, settings, varies_task=varies_task)
     callbacks = list(callbacks)
     histories: list[History | None] = [None] * len(settings)
     if device.type == "cpu" and len(settings) > 1:

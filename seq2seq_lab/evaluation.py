@@ -110,6 +110,37 @@ def corpus_bleu(hypotheses: list[list[str]], references: list[list[str]]) -> flo
     return float(result.score)
 
 
+# What ``weight_probe`` keeps: a few single weights followed by name, and a histogram of every
+# parameter over fixed bins (fixed, so the start and any later evaluation are comparable).
+TRACKED_WEIGHTS = 5
+WEIGHT_RANGE = 1.0     # weights beyond +-1 land in the outer bins (rare in these models)
+WEIGHT_BINS = 50
+
+
+@torch.no_grad()
+def weight_probe(model: Seq2Seq) -> dict:
+    """What training changes, in a form a figure can show as it changes: ``names`` and
+    ``values`` of ``TRACKED_WEIGHTS`` single weights (one each from matrices spread over the
+    model, from the embeddings to the output layer), and ``counts`` of all parameters in
+    ``WEIGHT_BINS`` bins over +-``WEIGHT_RANGE``.  Lesson 00: parameters move, the config
+    that built them does not."""
+    matrices = [(name, p) for name, p in model.named_parameters() if p.dim() >= 2]
+    picks = sorted({round(i * (len(matrices) - 1) / max(1, TRACKED_WEIGHTS - 1))
+                    for i in range(TRACKED_WEIGHTS)})
+    names, values = [], []
+    for i in picks:
+        name, matrix = matrices[i]
+        flat = matrix.detach().flatten()
+        index = flat.numel() // 3   # a fixed, arbitrary element: the same at every evaluation
+        names.append(f"{name}[{index}]")
+        values.append(round(float(flat[index]), 5))
+    every = torch.cat([p.detach().flatten().float().cpu() for p in model.parameters()])
+    counts = torch.histc(every.clamp(-WEIGHT_RANGE, WEIGHT_RANGE), bins=WEIGHT_BINS,
+                         min=-WEIGHT_RANGE, max=WEIGHT_RANGE)
+    return {"names": names, "values": values, "counts": [int(c) for c in counts],
+            "range": WEIGHT_RANGE}
+
+
 @torch.no_grad()
 def attention_probe(model: Seq2Seq, task: Task, config: Seq2SeqConfig,
                     device: torch.device | str = "cpu") -> dict | None:

@@ -65,13 +65,14 @@ SERIES = (
     Series("val_exact", EVALUATION),
     Series("val_bleu", EVALUATION),                   # only when optimized_metric = bleu
     Series("attention", EVALUATION, write=_write_json, read=json.loads),  # models with attention
+    Series("weights", EVALUATION, write=_write_json, read=json.loads),    # evaluation.weight_probe
     Series("elapsed", EVALUATION, timing=True),
 )
 PER_BATCH = tuple(series for series in SERIES if series.every == BATCH)
 PER_EVALUATION = tuple(series for series in SERIES if series.every == EVALUATION)
 _SCALARS = ("seed", "task", "task_options", "batches_per_epoch", "epochs", "diverged",
             "diverged_step", "stopped_early", "stopped_by_user", "best_step", "wall_time",
-            "num_parameters", "device", "label")
+            "num_parameters", "device", "label", "weights_start")
 
 
 @dataclass
@@ -96,6 +97,7 @@ class History:
     val_exact: list[float] = field(default_factory=list)    # whole sequences right, greedy
     val_bleu: list[float] = field(default_factory=list)     # only when optimized_metric = bleu
     attention: list[dict] = field(default_factory=list)     # evaluation.attention_probe's
+    weights: list[dict] = field(default_factory=list)       # evaluation.weight_probe's
     elapsed: list[float] = field(default_factory=list)      # seconds since the run began
     # ---- how it ended ----
     epochs: float = 0.0                                      # epochs trained (fractional)
@@ -108,6 +110,7 @@ class History:
     num_parameters: int = 0
     device: str = "cpu"
     label: str = ""                                          # legend text, e.g. "learning_rate=0.1"
+    weights_start: dict | None = None                        # weight_probe before the first batch
     model: Any = field(default=None, repr=False, compare=False)  # the trained model (not saved)
 
     @property

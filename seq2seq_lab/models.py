@@ -20,6 +20,7 @@ from torch import nn
 from .attention import Attention
 from .config import Seq2SeqConfig
 from .data import BOS_ID, EOS_ID, PAD_ID
+from .i18n import t
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
@@ -237,3 +238,40 @@ def sequence_loss(logits: torch.Tensor, target_out: torch.Tensor, label_smoothin
 def count_parameters(model: nn.Module) -> int:
     """Learned numbers in the model: its parameters, as opposed to the config's hyperparameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+class ParameterCounts(list):
+    """Rows of :func:`parameter_counts`: value, parameters, and the factor over the row above;
+    prints as text, shows as a table in a notebook."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"{r['field']}={r['value']:>5}: {r['parameters']:>9,} {t('col_parameters')}"
+                         + (f"  (x{r['factor']:.2f})" if r["factor"] else "") for r in self)
+
+    def _repr_html_(self) -> str:
+        def factor(row) -> str:
+            return f"x{row['factor']:.2f}" if row["factor"] else ""
+        rows = "".join(f"<tr><td><code>{r['field']}={r['value']}</code></td>"
+                       f"<td>{r['parameters']:,}</td><td>{factor(r)}</td></tr>" for r in self)
+        heads = "".join(f"<th>{t(key)}</th>" for key in ("col_setting", "col_parameters",
+                                                          "col_factor"))
+        return f"<table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def parameter_counts(field: str, values, config=None, task: str = "reverse") -> ParameterCounts:
+    """How many parameters the model has at each value of ``field`` (the rest as ``config``,
+    default: the defaults), on ``task``'s vocabularies: one hyperparameter, thousands of
+    learned numbers.  Lesson 00."""
+    from .config import Seq2SeqConfig
+    from .data import make_task
+    base = config if config is not None else Seq2SeqConfig()
+    made = make_task(task)
+    rows, before = ParameterCounts(), None
+    for value in values:
+        model = build_model(base.replace(**{field: value}), len(made.source_vocab),
+                            len(made.target_vocab))
+        count = count_parameters(model)
+        rows.append(dict(field=field, value=value, parameters=count,
+                         factor=count / before if before else None))
+        before = count
+    return rows

@@ -363,6 +363,16 @@ def setup_accuracy(ax: Axes, look: Look) -> None:
     ax.set_ylim(0, 1.02)
 
 
+def target_line(ax: Axes, target: float, look: Look) -> list:
+    """A dotted horizontal line at ``target`` with its value written at the left end."""
+    line = ax.axhline(target, color=GREY, linestyle=":", linewidth=look.theme.line_width * 0.8,
+                      zorder=1)
+    text = ax.annotate(f"{target:.0%}", (0, target), xycoords=("axes fraction", "data"),
+                       xytext=(4, 3), textcoords="offset points", color=GREY,
+                       fontsize=look.font(0.75)["size"], va="bottom")
+    return [line, text]
+
+
 def accuracy_run(ax: Axes, view: RunView, look: Look) -> None:
     history = view.history
     evals = min(len(history.eval_steps), len(history.val_accuracy))
@@ -376,13 +386,16 @@ def accuracy_run(ax: Axes, view: RunView, look: Look) -> None:
     _ring_best(ax, view, history.val_accuracy, evals, look)
 
 
-def draw_accuracy(ax: Axes, runs, *, theme="notebook", language: str | None = None) -> Axes:
+def draw_accuracy(ax: Axes, runs, *, theme="notebook", language: str | None = None,
+                  target: float | None = None) -> Axes:
     """Validation token accuracy of each run against the training step, the best validation
-    point ringed.
+    point ringed; ``target`` (0.95): a dotted line to read "which run crosses it first".
 
     Lessons: 01-09 (the second panel of every Lab and Compare)."""
     look, views = look_for(theme, language), as_views(runs)
     setup_accuracy(ax, look)
+    if target is not None:
+        target_line(ax, target, look)
     for view in views:
         accuracy_run(ax, view, look)
     set_step_limit(ax, views, marker_room(ax, look.theme))
@@ -983,6 +996,155 @@ def draw_bands(ax: Axes, runs, *, metric: str = "val_loss", theme="notebook",
     return ax
 
 
+# ---- weights (what training changes) -------------------------------------------------------
+WEIGHT_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+
+
+def _weight_view(views: list[RunView]) -> RunView | None:
+    """The run the weight panels show: the one training now, else the latest."""
+    live = [v for v in views if v.role not in STILL_ROLES and v.history.weights_start]
+    chosen = live or [v for v in views if v.history.weights_start]
+    return chosen[-1] if chosen else None
+
+
+def setup_weights(ax: Axes, look: Look) -> None:
+    setup_step_axis(ax, look, "axis_weight_value")
+
+
+def weights_contents(ax: Axes, views: list[RunView], look: Look) -> None:
+    """A few single weights of one run against the step, from their start value (step 0):
+    each moves as the run trains (``evaluation.weight_probe``)."""
+    view = _weight_view(views)
+    if view is None:
+        return
+    history, width = view.history, look.theme.line_width
+    start = history.weights_start
+    snapshots = history.weights[:len(history.eval_steps)]
+    steps = [0, *history.eval_steps[:len(snapshots)]]
+    for i, name in enumerate(start["names"]):
+        values = [start["values"][i], *(s["values"][i] for s in snapshots)]
+        add_line(ax, steps, values, color=WEIGHT_COLORS[i % len(WEIGHT_COLORS)],
+                 linewidth=width, marker="o", markersize=width * 1.6, label=short_weight(name))
+    ax.legend(loc="upper left", prop=look.font(0.65), frameon=False, ncol=1)
+
+
+def short_weight(name: str) -> str:
+    """``encoder.rnn.weight_hh_l0[1365]`` -> ``encoder.rnn.weight_hh_l0[1365]`` without the
+    noise of ``.weight`` on embeddings: legend text that fits a panel."""
+    return name.replace(".weight[", "[")
+
+
+def setup_weight_histogram(ax: Axes, look: Look) -> None:
+    style_axes(ax, look, look.t("axis_weight_value"), look.t("axis_weight_count"))
+    ax.set_yscale("log")
+
+
+def weight_histogram_contents(ax: Axes, views: list[RunView], look: Look) -> None:
+    """Every parameter of one run in fixed bins: at the start (grey) and at the latest
+    evaluation (the run's colour)."""
+    view = _weight_view(views)
+    if view is None:
+        return
+    history, width = view.history, look.theme.line_width
+    start = history.weights_start
+    edges = np.linspace(-start["range"], start["range"], len(start["counts"]) + 1)
+    snapshots = history.weights[:len(history.eval_steps)]
+    ax.stairs(np.maximum(start["counts"], 0.8), edges, color=GREY, linewidth=width * 0.8,
+              label=look.t("legend_weights_start"))
+    if snapshots:
+        step = history.eval_steps[len(snapshots) - 1]
+        ax.stairs(np.maximum(snapshots[-1]["counts"], 0.8), edges, color=view.color,
+                  linewidth=width, label=look.t("legend_weights_at", step=step))
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0.8, max(max(start["counts"]), 1) * 3)
+    ax.legend(loc="upper right", prop=look.font(0.7), frameon=False)
+
+
+def draw_weights(ax: Axes, runs, *, theme="notebook", language: str | None = None) -> Axes:
+    """A few single weights of the latest run against the training step.
+
+    Lessons: 00 (training changes the parameters; the hyperparameters stay as set)."""
+    look, views = look_for(theme, language), as_views(runs)
+    setup_weights(ax, look)
+    weights_contents(ax, views, look)
+    ax.relim()
+    ax.autoscale_view()
+    return ax
+
+
+def draw_weight_histogram(ax: Axes, runs, *, theme="notebook", language: str | None = None
+                          ) -> Axes:
+    """All parameters of the latest run in a histogram, at the start and now.
+
+    Lessons: 00 (thousands of numbers move; the few we set do not)."""
+    look, views = look_for(theme, language), as_views(runs)
+    setup_weight_histogram(ax, look)
+    weight_histogram_contents(ax, views, look)
+    return ax
+
+
+# ---- sensitivity (one hyperparameter at a time) ---------------------------------------------
+def setup_sensitivity(ax: Axes, look: Look) -> None:
+    style_axes(ax, look, look.t("axis_best_val_loss"), "")
+    ax.set_title(look.t("sensitivity_title"), fontdict=look.font(0.9))
+
+
+def sensitivity_contents(ax: Axes, views: list[RunView], look: Look) -> None:
+    """One row per changed value, grouped by hyperparameter (the one that moved the loss
+    furthest on top): a dot at the mean best validation loss over the seeds, a bar from the
+    lowest to the highest seed; vermillion when the bar clears the defaults' band (grey, the
+    vertical strip).  Names SageMaker calls most influential carry a star."""
+    from .sensitivity import SAGEMAKER_MOST, effects, ranked_fields
+    base, changed = effects([v.history for v in views])
+    if base is None and not changed:
+        ax.set_yticks([])
+        note(ax, look.t("sensitivity_empty"), look)
+        return
+    width = look.theme.line_width
+    if base is not None:
+        ax.axvspan(base.low, base.high, color="#BBBBBB", alpha=0.45, linewidth=0, zorder=0)
+        ax.axvline(base.mean, color=GREY, linewidth=width * 0.8, zorder=1,
+                   label=look.t("sensitivity_defaults"))
+    rows, labels = [], []
+    order = ranked_fields(base, changed)
+    for field in order:
+        members = sorted((e for e in changed if e.field == field), key=lambda e: e.mean)
+        for effect in members:
+            star = "★ " if field in SAGEMAKER_MOST else ""
+            labels.append(f"{star}{field} = {effect.value}")
+            rows.append(effect)
+    for row, effect in enumerate(rows):
+        clear = base is not None and effect.clear_of(base)
+        color = MARK if clear else GREY
+        ax.plot([effect.low, effect.high], [row, row], color=color, linewidth=width * 1.6,
+                alpha=0.55, solid_capstyle="round", zorder=2)
+        ax.plot([effect.mean], [row], "o", color=color, markersize=width * 2.6, zorder=3)
+    size = look.theme.font_size * (0.85 if len(rows) <= 10 else 0.7)
+    ax.set_yticks(range(len(rows)), labels=labels, fontsize=size, fontfamily=list(look.fonts))
+    ax.set_ylim(len(rows) - 0.5, -0.5) if rows else ax.set_ylim(0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    values = [v for e in rows for v in (e.low, e.high)]
+    if base is not None:
+        values += [base.low, base.high]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    ax.set_xlim(max(0.0, low - 0.06 * span), high + 0.06 * span)
+    if base is not None:
+        ax.legend(loc="lower right", prop=look.font(0.75), frameon=False,
+                  title=look.t("sensitivity_key"), title_fontproperties=look.font(0.7))
+
+
+def draw_sensitivity(ax: Axes, runs, *, theme="notebook", language: str | None = None) -> Axes:
+    """The runs of ``sensitivity.sensitivity`` (labels ``"field=value · seed n"`` and
+    ``"defaults · seed n"``) as one row per changed value against the defaults' band.
+
+    Lessons: 00 (do the hyperparameters SageMaker names move the loss most, here?)."""
+    look, views = look_for(theme, language), as_views(runs)
+    setup_sensitivity(ax, look)
+    sensitivity_contents(ax, views, look)
+    return ax
+
+
 # ---- gradient flow -------------------------------------------------------------------------
 def setup_gradient_flow(ax: Axes, look: Look, relative: bool) -> None:
     style_axes(ax, look, look.t("axis_source_position"),
@@ -1039,5 +1201,7 @@ def draw_gradient_flow(ax: Axes, flows, *, title: str = "", relative: bool = Tru
 
 DRAWERS = {"loss": draw_loss, "accuracy": draw_accuracy, "learning_rate": draw_learning_rate,
            "gradient_norm": draw_gradient_norm, "attention": draw_attention,
-           "range_test": draw_range_test, "grid": draw_grid, "bands": draw_bands}
+           "range_test": draw_range_test, "grid": draw_grid, "bands": draw_bands,
+           "sensitivity": draw_sensitivity, "weights": draw_weights,
+           "weight_histogram": draw_weight_histogram}
 PANEL_NAMES = tuple(DRAWERS)

@@ -130,8 +130,21 @@ LESSON_06_PATIENCE = 3
 # default) reaches >=95% accuracy, 0.1 stalls near loss 2 without blowing up, 1 diverges
 # within a few steps.
 LESSON_01_SLIDER_RATES = {"crawls": 1e-4, "learns": 3e-3, "stalls": 0.1, "diverges": 1.0}
-# The Compare cell: four decades, the two middle ones both learn.
-LESSON_01_COMPARE_RATES = (1e-4, 1e-3, 1e-2, 0.1)
+# The source's two training logs, reproduced: the first 5 batches of the default run at a rate
+# too small (1e-4: 2.652, 2.647, 2.646, 2.645, 2.643 on seed 0, under 0.5% down) and too large
+# (0.1: 2.652, 2.333, 4.805, 5.837, 5.357, up by more than half within 5 batches on seeds 0-2).
+_PRESETS.update({
+    "lesson_01_log_small": ({"learning_rate": 1e-4, "max_num_batches": 5}, "reverse", {},
+                            "5 batches at 1e-4: the loss barely moves (the 'too small' log)"),
+    "lesson_01_log_large": ({"learning_rate": 0.1, "max_num_batches": 5}, "reverse", {},
+                            "5 batches at 0.1: the loss jumps up and down (the 'too large' log)"),
+})
+# The accuracy the lesson's questions ask about (a dotted line on the accuracy panel).
+LESSON_01_TARGET = 0.95
+# The Compare cell: the source's search, 0.01 first, then 10x up and down.  Validation token
+# accuracy first at or above 95% (step; evaluations every 16), seeds 0 / 1 / 2: 0.001 at 160 /
+# 144 / 144, 0.01 at 112 / 64 / 112, 0.1 never (0.08-0.26 at the end).
+LESSON_01_COMPARE_RATES = (1e-3, 1e-2, 0.1)
 
 # ---- lesson 07 (notebooks/07_rnn_gru_lstm.ipynb; tests/test_lesson_07.py) -----------------
 # Measured 2026-11-29 on ``recall`` (say the first 3 of seq_len digits), attention off, 400
@@ -228,18 +241,130 @@ LESSON_08_CLIPS = (-1.0, 1.0)            # off, SageMaker's default
 LESSON_08_ADAM_RATES = (3e-3, 0.1)       # a rate that learns, one that stalls (lesson 01)
 
 # ---- lesson 00 (notebooks/00_parameters_vs_hyperparameters.ipynb; tests/test_lesson_00.py) ----
+_PRESETS.update({
+    "lesson_00_sensitivity": ({"max_num_epochs": 2}, "reverse", {"val_size": 200},
+                              "the default run cut to 2 epochs (64 steps, ~1-2 s on a free "
+                              "core), so the defaults and each change, 3 seeds each, fit in one "
+                              "click; measured numbers in LESSON_00_AROUND's comment"),
+})
+# Parameters at each width (the counting cell): each doubling x2.65, x3.12, x3.48, x3.72.
+LESSON_00_HIDDEN_SIZES = (16, 32, 64, 128, 256)
+# The sensitivity chart, one field at a time from the 64-step default, seeds 0-2, best
+# validation loss mean [lowest, highest] (measured 2026-11-30): defaults 0.59 [0.47, 0.74];
+# optimizer_type=sgd 2.63 [2.63, 2.63]; learning_rate=0.0003 2.34, =0.03 0.37 [0.28, 0.47];
+# batch_size=16 0.014 (twice the steps), =128 1.57 (a quarter); rnn_num_hidden=16 1.93;
+# rnn_cell_type=lstm 1.22 [1.09, 1.35]; num_layers_decoder=2 0.80 [0.66, 0.88],
+# num_layers_encoder=2 0.75 [0.67, 0.80]: inside the defaults' range.  58 s of CPU for the
+# 30 runs (batch 16 the dearest), ~30 s on 2 cores.
+LESSON_00_AROUND = {"learning_rate": [3e-4, 3e-2], "batch_size": [16, 128],
+                    "optimizer_type": ["sgd"], "num_layers_encoder": [2],
+                    "num_layers_decoder": [2], "rnn_num_hidden": [16],
+                    "rnn_cell_type": ["lstm"]}
 # (end of lesson 00)
 
 # ---- lesson 02 (notebooks/02_schedules_and_adaptive.ipynb; tests/test_lesson_02.py) ----
+# Measured 2026-11-30, seeds 0 / 1 / 2, one torch thread, the default GRU and Adam on reverse,
+# 160 steps (5 epochs of 32 batches); numbers are validation token accuracy at the end unless
+# said otherwise.  "Jitter": the standard deviation of the last 32 training losses.
+_LESSON_02_RUN = {"learning_rate": 0.05, "lr_step_size": 32}
+_PRESETS.update({
+    "lesson_02_schedules": (_LESSON_02_RUN, "reverse", {"val_size": 200},
+                            "Adam at 0.05, about 17 times the default rate.  Constant "
+                            "(lr_scheduler_type none) it stalls: validation loss lowest at "
+                            "step 80 / 96 / 64 (0.56 / 0.49 / 0.46), then back up to 0.67 / "
+                            "0.59 / 0.76; it ends 0.54 / 0.58 / 0.50 with a jitter of 0.07 / "
+                            "0.06 / 0.10.  Every decay rescues most of it: step (halved every "
+                            "32 batches, once an epoch) 0.92 / 0.95 / 0.97, exponential (the "
+                            "same halving, smooth) 0.97 / 0.97 / 0.98, cosine 0.88 / 0.90 / "
+                            "0.95, one_cycle 0.97 / 0.93 / 0.94, jitter 0.003-0.019.  Among "
+                            "the three that start at the full rate, the sooner the rate comes "
+                            "down the better: exponential > step > cosine on every seed.  All "
+                            "but one_cycle (which starts at 1/25 of the rate) throw the "
+                            "training loss from 2.6 up to 4.0-4.7 in the first 32 batches.  At "
+                            "0.03 the same picture, milder: constant 0.87 / 0.90 / 0.90, every "
+                            "decay 0.97-1.00.  None beats a good constant rate: the default "
+                            "0.003 reaches 0.99-1.00 with no schedule (lesson 01).  The note's "
+                            "'every 5 epochs' is for long runs; ours lasts 5 epochs, so the "
+                            "cut comes every epoch.  val_size 200: ~3 s a run on a free core"),
+    "lesson_02_warmup": ({**_LESSON_02_RUN, "lr_scheduler_type": "cosine"}, "reverse",
+                         {"val_size": 200},
+                         "lesson_02_schedules with cosine decay, to add a warm-up: without "
+                         "one the loss jumps to 4.0 / 4.0 / 4.7 and the run ends 0.88 / 0.90 "
+                         "/ 0.95; with lr_warmup_steps=32 (one epoch) the training loss never "
+                         "rises above its start (2.65 / 2.64 / 2.64) and the run ends 0.98 / "
+                         "0.98 / 0.98.  Warm-up alone (lr_scheduler_type none) ends 0.60 / "
+                         "0.60 / 0.55, about the constant rate's: warm-up guards the start, "
+                         "the decay brings the end down"),
+})
+# The schedules lesson 02 compares on ``lesson_02_schedules`` (none: the constant rate).
+LESSON_02_SCHEDULES = ("none", "step", "exponential", "cosine", "one_cycle")
+# The warm-up Compare on ``lesson_02_warmup``: none, and one epoch (32 batches).
+LESSON_02_WARMUPS = (0, 32)
+# The well-chosen constant rate the schedules are measured against: lesson 01's default.
+LESSON_02_GOOD_CONSTANT = 3e-3
+# Exercise 1 reads the step schedule's rate at this batch (1-based, as the panel's axis).
+LESSON_02_READ_STEP = 100
 # (end of lesson 02)
 
 # ---- lesson 03 (notebooks/03_lr_range_test.ipynb; tests/test_lesson_03.py) ----
+# Measured 2026-11-30, seeds 0 / 1 / 2, one torch thread.
+_PRESETS.update({
+    "lesson_03_range": ({}, "reverse", {},
+                        "the default run (lesson 01's), so the range test is read on a setting "
+                        "the learner knows and its runs are lesson 01's.  lr_find's sweep, 1e-5 "
+                        "to 10 in 100 steps (x1.15 a step): the smoothed loss starts at 2.65 / "
+                        "2.64 / 2.64, stays within 5% of that up to 0.0035 / 0.0035 / 0.004, is "
+                        "lowest (1.84 / 1.73 / 1.83) at 0.066 / 0.087 / 0.066 and blows up (4x "
+                        "its best) at 2.5 / 3.3 / 2.9, after 90 / 92 / 91 steps; suggestion (a "
+                        "tenth of the lowest point's rate) 0.0066 / 0.0087 / 0.0066.  Trained "
+                        "for 160 steps, each seed at its own suggestion: best validation loss "
+                        "0.012 / 0.014 / 0.013 (token accuracy 1.00 / 0.98 / 0.99); the grid: "
+                        "1e-3 0.25 / 0.29 / 0.16 (still falling), 1e-2 0.020 / 0.020 / 0.071, "
+                        "0.1 1.83 / 2.02 / 2.23 (stalls), 1 diverges at step 2-3.  With 96 steps "
+                        "(lr_find_reverse) the suggestion's final loss was 65% above 1e-2's on "
+                        "seed 0 (0.12 vs 0.075) while its best was lower: 160 steps let the "
+                        "seed-0 figure the learner sees agree with the rings"),
+})
+# The grid the suggestion is compared with: one value a decade, as lesson 01's Compare.
+LESSON_03_GRID = (1e-3, 1e-2, 0.1, 1.0)
 # (end of lesson 03)
 
 # ---- lesson 04 (notebooks/04_batch_size_and_epochs.ipynb; tests/test_lesson_04.py) ----
 # (end of lesson 04)
 
 # ---- lesson 05 (notebooks/05_optimizers.ipynb; tests/test_lesson_05.py) ----
+# Measured 2026-11-30 on the default run (reverse, GRU 64, 160 steps, clip_gradient 1), seeds
+# 0 / 1 / 2, one torch thread.  Best validation loss of each optimizer on a 4-rate grid:
+#   sgd            0.1 2.27 / 2.26 / 2.29, 0.3 1.91 / 1.96 / 1.91, 1 1.17 / 1.03 / 1.29,
+#                  3 1.42 / 1.47 / 1.23 (token accuracy at 1: 0.35 / 0.40 / 0.36)
+#   sgd, mom. 0.9  0.03 1.99 / 1.97 / 1.99, 0.1 0.49 / 0.32 / 0.77, 0.3 0.058 / 0.030 / 0.148,
+#                  1 0.75 / 0.50 / 0.51 (accuracy at 0.3: 0.94 / 0.98 / 0.89)
+#   rmsprop        3e-4 1.45 / 1.34 / 1.36, 1e-3 0.25 / 0.22 / 0.19, 3e-3 0.086 / 0.085 / 0.074,
+#                  1e-2 0.19 / 0.18 / 0.058 (accuracy at 3e-3: 0.83 / 0.95 / 0.91)
+#   adam           1e-3 0.25 / 0.29 / 0.16, 3e-3 0.014 / 0.025 / 0.016, 1e-2 0.020 / 0.020 /
+#                  0.071, 3e-2 0.15 / 0.14 / 0.13 (accuracy at 3e-3: 1.00 / 0.99 / 0.99)
+# The best by the median over seeds: sgd 1, sgd with momentum 0.3, rmsprop and adam 3e-3.
+_PRESETS.update({
+    "lesson_05_shared": ({}, "reverse", {},
+                         "the default run, Adam at its default 3e-3, for a Compare over "
+                         "optimizer_type at that one shared rate (momentum 0): adam ends at "
+                         "validation loss 0.014 / 0.025 / 0.018 (99-100% of tokens), rmsprop "
+                         "0.19 / 0.085 / 0.16 (83-95%), sgd 2.61 / 2.61 / 2.61, 1.3% below "
+                         "where it started (0-9%, guessing); sgd with momentum 0.9 gets no "
+                         "further, 2.44-2.45.  The same rate is 300x too small for sgd"),
+    "lesson_05_own_rate": ({"optimizer_type": "sgd", "learning_rate": 1.0}, "reverse", {},
+                           "plain SGD at its own best rate of the grid 0.1 / 0.3 / 1 / 3 (see "
+                           "the table above): best validation loss 1.17 / 1.03 / 1.29, 35-40% "
+                           "of tokens in 160 steps, 10-21% of its batches clipped.  The Lab "
+                           "starts here; momentum 0.9 at 0.3, rmsprop and adam at 3e-3 are "
+                           "each optimizer's own best, all from the same seed and weights"),
+})
+LESSON_05_OPTIMIZERS = ("sgd", "rmsprop", "adam")
+LESSON_05_SHARED_RATE = 3e-3
+LESSON_05_MOMENTUM = 0.9
+# Each optimizer at its own best rate: label -> (optimizer_type, momentum, learning_rate).
+LESSON_05_OWN_RATES = {"sgd": ("sgd", 0.0, 1.0), "sgd + momentum": ("sgd", 0.9, 0.3),
+                       "rmsprop": ("rmsprop", 0.0, 3e-3), "adam": ("adam", 0.0, 3e-3)}
 # (end of lesson 05)
 
 FAST_ENV = "SEQ2SEQ_LAB_FAST"

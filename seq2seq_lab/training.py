@@ -30,7 +30,7 @@ from torch import nn
 
 from .config import Seq2SeqConfig
 from .data import Batch, Task, make_task
-from .evaluation import attention_probe, evaluate
+from .evaluation import attention_probe, evaluate, weight_probe
 from .history import History
 from .models import build_model, count_parameters, sequence_loss
 from .schedules import learning_rate_at
@@ -233,6 +233,7 @@ def train(config: Seq2SeqConfig | dict | None = None, task: Task | str = "revers
                           batches_per_epoch=task.batches_per_epoch(config.batch_size),
                           num_parameters=count_parameters(model), device=str(device),
                           label=config.label() if label is None else label, model=model)
+        history.weights_start = weight_probe(model)
         optimizer = make_optimizer(model, config)
         order = torch.Generator().manual_seed(seed)  # batch order: a stream of its own
         steps, monitor, patience = total_steps(config, task), _DivergenceMonitor(), _Patience(config)
@@ -269,7 +270,8 @@ def train(config: Seq2SeqConfig | dict | None = None, task: Task | str = "revers
                     if config.early_stopping_patience:   # a copy only when it can be used
                         best_weights = {name: value.detach().clone()
                                         for name, value in model.state_dict().items()}
-                _record_evaluation(history, scores, probe, time.perf_counter() - start)
+                _record_evaluation(history, scores, probe, weight_probe(model),
+                                   time.perf_counter() - start)
                 _notify(callbacks, "on_evaluation_end", history)
                 if patience.exhausted(history.epochs):
                     # Early stopping hands back the best weights, not the last ones (as a
@@ -306,12 +308,13 @@ def _record_batch(history: History, loss: float, rate: float, norm: float, clipp
 
 
 def _record_evaluation(history: History, scores: dict[str, float], probe: dict | None,
-                       elapsed: float) -> None:
+                       weights: dict, elapsed: float) -> None:
     history.eval_steps.append(history.steps)
     for name, score in scores.items():
         getattr(history, name).append(score)
     if probe is not None:
         history.attention.append(probe)
+    history.weights.append(weights)
     history.elapsed.append(elapsed)
 
 

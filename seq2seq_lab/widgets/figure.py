@@ -157,10 +157,17 @@ class LossPanel(_PerRunPanel):
 
 
 class AccuracyPanel(_PerRunPanel):
+    """Options: ``target`` (e.g. 0.95), a dotted line a question can ask about ("which run
+    crosses it first?")."""
+
     name = "accuracy"
 
     def setup(self) -> None:
         drawing.setup_accuracy(self.ax, self.look)
+        target = self.options.get("target")
+        if target is not None:
+            self.set_static(("target", target),
+                            lambda: drawing.target_line(self.ax, float(target), self.look))
 
     def draw_run(self, view: RunView) -> None:
         drawing.accuracy_run(self.ax, view, self.look)
@@ -349,9 +356,59 @@ class BandsPanel(FigurePanel):
                         if handles else [])
 
 
+class SensitivityPanel(FigurePanel):
+    """Rows fill in as runs finish (``sensitivity.py``); finished runs are remembered here,
+    as the grid does, so a row stays after its run left the other panels."""
+
+    name, weight, top_room = "sensitivity", 3.0, 1.6
+
+    def setup(self) -> None:
+        self._finished: dict[str, History] = {}
+
+    def draw(self, views, keep) -> None:
+        for view in views:
+            if view.history.wall_time > 0 or view.role in STILL_ROLES:
+                self._finished[view.label] = view.history
+        ax = self.ax
+        ax.clear()   # rows and their labels change as runs finish: redrawn whole
+        finished = [RunView(h, label, drawing.GREY) for label, h in self._finished.items()]
+        drawing.setup_sensitivity(ax, self.look)
+        drawing.sensitivity_contents(ax, finished, self.look)
+
+    def key(self) -> tuple:
+        return (*super().key(), tuple(self._finished))
+
+
+class WeightsPanel(FigurePanel):
+    """A few single weights of the run in progress (or the latest), redrawn each frame: one
+    run only, so earlier runs' lines would only confuse whose weights these are."""
+
+    name, step_axis = "weights", True
+
+    def setup(self) -> None:
+        drawing.setup_weights(self.ax, self.look)
+
+    def draw(self, views, keep) -> None:
+        drawing.weights_contents(self.ax, views, self.look)
+
+    def settle(self, views, empty_note) -> None:
+        drawing.settle_y(self.ax)
+
+
+class WeightHistogramPanel(FigurePanel):
+    name = "weight_histogram"
+
+    def setup(self) -> None:
+        drawing.setup_weight_histogram(self.ax, self.look)
+
+    def draw(self, views, keep) -> None:
+        drawing.weight_histogram_contents(self.ax, views, self.look)
+
+
 LIVE_PANELS = {panel.name: panel for panel in (
     LossPanel, AccuracyPanel, LearningRatePanel, GradientNormPanel, AttentionPanel,
-    RangeTestPanel, GridPanel, BandsPanel)}
+    RangeTestPanel, GridPanel, BandsPanel, SensitivityPanel, WeightsPanel,
+    WeightHistogramPanel)}
 
 
 def parse_panels(panels, language: str | None = None) -> list[tuple[str, dict]]:
