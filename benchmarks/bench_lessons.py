@@ -31,6 +31,11 @@ from seq2seq_lab.presets import (LESSON_06_EQUAL_WEIGHTS, LESSON_06_EQUAL_WIDTH,
                                  LESSON_08_EMBED_SIZES, LESSON_08_INIT_SCALES,
                                  LESSON_08_STATE_INITS)
 from seq2seq_lab.seed_bands import train_seeds
+from seq2seq_lab.sensitivity import sensitivity
+from seq2seq_lab.presets import LESSON_00_AROUND, LESSON_01_COMPARE_RATES, LESSON_01_SLIDER_RATES
+from seq2seq_lab.lr_finder import lr_find
+from seq2seq_lab.presets import (LESSON_03_GRID, LESSON_05_OPTIMIZERS, LESSON_05_OWN_RATES)
+from seq2seq_lab.presets import LESSON_02_SCHEDULES, LESSON_02_WARMUPS
 
 
 def lab_run(name: str, task_options: dict | None = None, **changes):
@@ -59,6 +64,43 @@ def depth_run(layers: int, units: int):
 REGULARISED = dict(embed_dropout_source=0.3, embed_dropout_target=0.3,
                    rnn_decoder_hidden_dropout=0.3, weight_decay=1e-3)
 LESSON_RUNS = {
+    "00": [
+        ("Lab `default` with the weight panels (as it starts)", lab_run("default")),
+        ("sensitivity cell: `lesson_00_sensitivity`, defaults + 9 changes x 3 seeds (30 runs)",
+         lambda: sensitivity("lesson_00_sensitivity", LESSON_00_AROUND, fast=False)),
+    ],
+    "01": [
+        *[(f"Lab `default`, `learning_rate={rate:g}`", lab_run("default", learning_rate=rate))
+          for rate in LESSON_01_SLIDER_RATES.values()],
+        ("the two log cells: `lesson_01_log_small`, `lesson_01_log_large` (5 batches each)",
+         lambda: [lab_run(name)() for name in ("lesson_01_log_small", "lesson_01_log_large")]),
+        (f"Compare `default` over `learning_rate` ({', '.join(map(str, LESSON_01_COMPARE_RATES))})",
+         compare_cell("default", "learning_rate", LESSON_01_COMPARE_RATES)),
+    ],
+    "02": [
+        (f"Compare `lesson_02_schedules` over `lr_scheduler_type` ({', '.join(LESSON_02_SCHEDULES)})",
+         compare_cell("lesson_02_schedules", "lr_scheduler_type", LESSON_02_SCHEDULES)),
+        (f"Compare `lesson_02_warmup` over `lr_warmup_steps` ({', '.join(map(str, LESSON_02_WARMUPS))})",
+         compare_cell("lesson_02_warmup", "lr_warmup_steps", LESSON_02_WARMUPS)),
+        ("Lab `lesson_02_warmup` as it starts (cosine, no warm-up)", lab_run("lesson_02_warmup")),
+        ("... exercise 2: `lr_warmup_steps=32`, `lr_scheduler_type=none`",
+         lab_run("lesson_02_warmup", lr_warmup_steps=32, lr_scheduler_type="none")),
+    ],
+    "03": [
+        ("range test cell: `lr_find` on `lesson_03_range` (seed 0)",
+         lambda: lr_find(**preset("lesson_03_range", fast=False).train_kwargs())),
+        # seed 0's suggestion, as the Compare's values box holds it
+        ("Compare `lesson_03_range` over `learning_rate` (0.006579, 0.001, 0.01, 0.1, 1.0)",
+         compare_cell("lesson_03_range", "learning_rate", (0.006579, *LESSON_03_GRID))),
+    ],
+    "05": [
+        (f"Compare `lesson_05_shared` over `optimizer_type` ({', '.join(LESSON_05_OPTIMIZERS)})",
+         compare_cell("lesson_05_shared", "optimizer_type", LESSON_05_OPTIMIZERS)),
+        *[(f"Lab `lesson_05_own_rate`: {label} (`{kind}`, momentum {momentum}, rate {rate})",
+           lab_run("lesson_05_own_rate", optimizer_type=kind, momentum=momentum,
+                   learning_rate=rate))
+          for label, (kind, momentum, rate) in LESSON_05_OWN_RATES.items()],
+    ],
     "06": [
         ("Lab `lesson_06_overfit` as it starts (128 units)", lab_run("lesson_06_overfit")),
         ("... `rnn_num_hidden=4`",
@@ -134,7 +176,8 @@ def main() -> None:
                 start = time.perf_counter()
                 run()
                 seconds.append(time.perf_counter() - start)
-                if any(word in label.lower() for word in ("train_seeds", "compare", "gradient-flow")):
+                if any(word in label.lower() for word in ("train_seeds", "compare", "gradient-flow",
+                                                          "sensitivity cell")):
                     os.environ["SEQ2SEQ_LAB_WORKERS"] = "0"
                     try:
                         cpu.append(cpu_seconds(run))

@@ -1029,9 +1029,12 @@ def weights_contents(ax: Axes, views: list[RunView], look: Look) -> None:
 
 
 def short_weight(name: str) -> str:
-    """``encoder.rnn.weight_hh_l0[1365]`` -> ``encoder.rnn.weight_hh_l0[1365]`` without the
-    noise of ``.weight`` on embeddings: legend text that fits a panel."""
-    return name.replace(".weight[", "[")
+    """``decoder.attention.key_layer.weight[1365]`` -> ``dec.attn.key_layer[1365]``: legend
+    text that fits a third of the figure."""
+    for long, short in (("encoder.", "enc."), ("decoder.", "dec."), ("attention.", "attn."),
+                        ("embedding", "emb"), (".weight[", "[")):
+        name = name.replace(long, short)
+    return name
 
 
 def setup_weight_histogram(ax: Axes, look: Look) -> None:
