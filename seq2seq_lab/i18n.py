@@ -688,15 +688,23 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "ko": "한 번에 하이퍼파라미터 하나만 바꿈 (점: 평균, 막대: 시드 범위)"},
     "sensitivity_empty": {"en": "Rows fill in\nas runs finish.",
                           "ko": "실행이 끝나는 대로\n줄이 채워집니다."},
-    "sensitivity_defaults": {"en": "defaults (grey: seed range)",
-                             "ko": "기본값 (회색: 시드 범위)"},
-    "sensitivity_key": {"en": "vermillion: beyond the seed range · ★ SageMaker: most influential",
-                        "ko": "주황: 시드 범위 밖 · ★ SageMaker: 영향이 가장 큼"},
+    "sensitivity_key": {"en": "grey strip: the defaults' seed range, line: their mean · vermillion: "
+                               "beyond that range · ★ SageMaker: most influential",
+                        "ko": "회색 띠: 기본값의 시드 범위, 선: 평균 · 주황: 그 범위 밖 · "
+                              "★ SageMaker: 영향이 가장 큼"},
     "sensitivity_bad": {
         "en": "could not read {part!r}: write name=value, value; name=value, e.g. "
               "learning_rate=0.0003, 0.03; batch_size=16, 128",
         "ko": "{part!r}을(를) 읽을 수 없습니다: 이름=값, 값; 이름=값 처럼 쓰세요. 예: "
               "learning_rate=0.0003, 0.03; batch_size=16, 128"},
+    "sensitivity_cost": {"en": "{seeds:plural=seed/seeds}, {weights:,} weights, {seconds:.1f} s a run",
+                         "ko": "시드 {seeds}개, 가중치 {weights:,}개, 실행당 {seconds:.1f}초"},
+    "sensitivity_none": {"en": "none", "ko": "없음"},
+    "sensitivity_verdict": {
+        "en": "Beyond the defaults' range over {seeds} seeds (furthest first): {beyond}. "
+              "Within it, no more than chance: {within}.",
+        "ko": "시드 {seeds}개에서 기본값의 범위를 벗어난 것 (먼 순서): {beyond}. "
+              "범위 안(우연 이상이 아님): {within}."},
     "sensitivity_values": {"en": "one at a time", "ko": "하나씩 바꿀 값"},
     "sensitivity_seeds": {"en": "seeds", "ko": "시드"},
     "axis_weight_value": {"en": "weight value", "ko": "가중치 값"},

@@ -1089,7 +1089,9 @@ def draw_weight_histogram(ax: Axes, runs, *, theme="notebook", language: str | N
 # ---- sensitivity (one hyperparameter at a time) ---------------------------------------------
 def setup_sensitivity(ax: Axes, look: Look) -> None:
     style_axes(ax, look, look.t("axis_best_val_loss"), "")
-    ax.set_title(look.t("sensitivity_title"), fontdict=look.font(0.9))
+    # The key as a second title line: a legend inside the axes covered a row on a projector.
+    ax.set_title(f"{look.t('sensitivity_title')}\n{look.t('sensitivity_key')}",
+                 fontdict=look.font(0.8))
 
 
 def sensitivity_contents(ax: Axes, views: list[RunView], look: Look) -> None:
@@ -1106,8 +1108,7 @@ def sensitivity_contents(ax: Axes, views: list[RunView], look: Look) -> None:
     width = look.theme.line_width
     if base is not None:
         ax.axvspan(base.low, base.high, color="#BBBBBB", alpha=0.45, linewidth=0, zorder=0)
-        ax.axvline(base.mean, color=GREY, linewidth=width * 0.8, zorder=1,
-                   label=look.t("sensitivity_defaults"))
+        ax.axvline(base.mean, color=GREY, linewidth=width * 0.8, zorder=1)
     rows, labels = [], []
     order = ranked_fields(base, changed)
     for field in order:
@@ -1116,25 +1117,29 @@ def sensitivity_contents(ax: Axes, views: list[RunView], look: Look) -> None:
             star = "★ " if field in SAGEMAKER_MOST else ""
             labels.append(f"{star}{field} = {effect.value}")
             rows.append(effect)
-    for row, effect in enumerate(rows):
-        clear = base is not None and effect.clear_of(base)
-        color = MARK if clear else GREY
-        ax.plot([effect.low, effect.high], [row, row], color=color, linewidth=width * 1.6,
-                alpha=0.55, solid_capstyle="round", zorder=2)
-        ax.plot([effect.mean], [row], "o", color=color, markersize=width * 2.6, zorder=3)
-    size = look.theme.font_size * (0.85 if len(rows) <= 10 else 0.7)
-    ax.set_yticks(range(len(rows)), labels=labels, fontsize=size, fontfamily=list(look.fonts))
-    ax.set_ylim(len(rows) - 0.5, -0.5) if rows else ax.set_ylim(0.5, -0.5)
-    ax.tick_params(axis="y", length=0)
     values = [v for e in rows for v in (e.low, e.high)]
     if base is not None:
         values += [base.low, base.high]
     low, high = min(values), max(values)
     span = (high - low) or 1.0
-    ax.set_xlim(max(0.0, low - 0.06 * span), high + 0.06 * span)
-    if base is not None:
-        ax.legend(loc="lower right", prop=look.font(0.75), frameon=False,
-                  title=look.t("sensitivity_key"), title_fontproperties=look.font(0.7))
+    left, right = max(0.0, low - 0.06 * span), high + 0.06 * span
+    ax.set_xlim(left, right)
+    size = look.theme.font_size * (0.8 if len(rows) <= 10 else 0.68)
+    for row, (effect, label) in enumerate(zip(rows, labels)):
+        clear = base is not None and effect.clear_of(base)
+        color = MARK if clear else GREY
+        ax.plot([effect.low, effect.high], [row, row], color=color, linewidth=width * 1.6,
+                alpha=0.55, solid_capstyle="round", zorder=2)
+        ax.plot([effect.mean], [row], "o", color=color, markersize=width * 2.6, zorder=3)
+        # The row's name beside its bar, on the side with room: tick labels on the left were
+        # cut off by the live figure's fixed margins, and long names squeezed the axes.
+        on_right = effect.mean < (left + right) / 2
+        gap = 0.012 * (right - left)
+        ax.text(effect.high + gap if on_right else effect.low - gap, row, label,
+                ha="left" if on_right else "right", va="center", fontsize=size,
+                fontfamily=list(look.fonts), color="black", zorder=4)
+    ax.set_yticks([])
+    ax.set_ylim(len(rows) - 0.5, -0.5) if rows else ax.set_ylim(0.5, -0.5)
 
 
 def draw_sensitivity(ax: Axes, runs, *, theme="notebook", language: str | None = None) -> Axes:

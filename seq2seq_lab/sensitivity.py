@@ -41,9 +41,14 @@ def label_of(field: str | None, value, seed: int) -> str:
     return f"{name}{_SEED_MARK}{seed}"
 
 
+def setting_of(label: str) -> str:
+    """A run's label without its seed: ``"learning_rate=0.03"``, ``"defaults"``."""
+    return label.split(_SEED_MARK, 1)[0]
+
+
 def group_of(label: str) -> tuple[str | None, str]:
     """(hyperparameter, value text) of a label; (None, "defaults") for the defaults."""
-    name = label.split(_SEED_MARK, 1)[0]
+    name = setting_of(label)
     if name == DEFAULTS or "=" not in name:
         return None, DEFAULTS
     field, value = name.split("=", 1)

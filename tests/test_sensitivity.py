@@ -36,7 +36,8 @@ def test_settings_change_one_field_each_and_skip_the_default():
 
 
 def fake(label, best, steps=10):
-    return History(config=BASE, label=label, train_loss=[3.0] * steps, eval_steps=[steps],
+    return History(config=BASE, label=label, train_loss=[3.0] * steps, lrs=[1e-3] * steps,
+                   eval_steps=[steps],
                    val_loss=[best], val_accuracy=[0.5], val_exact=[0.0])
 
 
@@ -88,3 +89,20 @@ def test_the_weight_probe_follows_weights_from_before_the_first_step():
                               panels.draw_sensitivity)):
         draw(figure.add_subplot(1, 3, i + 1), [history])
     panels.draw_accuracy(Figure().add_subplot(), [history], target=0.95)
+
+
+def test_the_widget_sums_up_each_setting_and_reads_the_chart_in_one_sentence():
+    from seq2seq_lab.widgets.panel import RunRecord
+    runs = [fake("defaults · seed 0", 1.0), fake("defaults · seed 1", 1.2),
+            fake("learning_rate=0.03 · seed 0", 0.5), fake("learning_rate=0.03 · seed 1", 0.7),
+            fake("batch_size=16 · seed 0", 1.1), fake("batch_size=16 · seed 1", 1.3)]
+    for run in runs:
+        run.wall_time = 2.0
+    widget = Sensitivity(around={"learning_rate": [0.03]}, preset="lesson_00_sensitivity")
+    widget._members = [RunRecord(i + 1, h, h.label, "#000000", planned=h.steps)
+                       for i, h in enumerate(runs)]
+    widget._render()
+    assert widget.legend_labels == ["defaults", "learning_rate=0.03", "batch_size=16"]
+    assert "2 seeds" in widget.legend.value
+    assert "range over 2 seeds (furthest first): learning_rate." in widget.diagnosis.value
+    assert "no more than chance: batch_size." in widget.diagnosis.value

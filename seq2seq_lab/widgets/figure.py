@@ -360,7 +360,7 @@ class SensitivityPanel(FigurePanel):
     """Rows fill in as runs finish (``sensitivity.py``); finished runs are remembered here,
     as the grid does, so a row stays after its run left the other panels."""
 
-    name, weight, top_room = "sensitivity", 3.0, 1.6
+    name, weight, top_room = "sensitivity", 3.0, 2.8   # a two-line title (the key)
 
     def setup(self) -> None:
         self._finished: dict[str, History] = {}

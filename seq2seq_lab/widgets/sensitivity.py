@@ -10,8 +10,9 @@ line and the exports are Compare's.
 """
 from __future__ import annotations
 
-import functools
+import html
 import re
+import statistics
 import threading
 import traceback
 
@@ -20,7 +21,8 @@ import ipywidgets as widgets
 from ..compare import compare_settings
 from ..config import ConfigError
 from ..i18n import t
-from ..sensitivity import around_settings, format_around, parse_around
+from ..sensitivity import (around_settings, effects, format_around, parse_around, ranked_fields,
+                           setting_of)
 from ..training import resolve_device, total_steps
 from .compare import Compare, _MemberRecorder, _seed_value
 from .figure import RUN_COLORS
@@ -117,6 +119,44 @@ class Sensitivity(Compare):
                 history.label = member.label
                 member.history = history
         self._finish_all([m for m in members if m.history is not None and m.history.steps])
+
+    # ---- drawing -----------------------------------------------------------------------
+    def _show_legend(self, views) -> None:
+        """One entry per setting, not per run: 30 runs' names and costs buried the chart.
+        Each says its seeds so far and their mean time; no key of line styles (no lines)."""
+        groups: dict[str, list] = {}
+        for view in views:
+            groups.setdefault(setting_of(view.label), []).append(view.history)
+        entries = []
+        for name, histories in groups.items():
+            done = [h for h in histories if h.wall_time > 0]
+            cost = t("sensitivity_cost", self.language, seeds=len(done),
+                     weights=histories[0].num_parameters,
+                     seconds=statistics.fmean(h.wall_time for h in done) if done else 0.0)
+            entries.append(f'<span style="white-space:nowrap;margin-right:18px">'
+                           f"{html.escape(name)} <span style=\"color:#666\">({html.escape(cost)})"
+                           f"</span></span> ")
+        value = f'<div style="font-size:{self._text_size};line-height:1.6">{"".join(entries)}</div>'
+        if value != self.legend.value:
+            self.legend.value = value
+        self.legend_labels = list(groups)
+
+    def _diagnosis_html(self, views, shown=(), training: bool = False) -> str:
+        """The chart's reading in one sentence: which changes moved the loss beyond the seeds'
+        range (ranked), which stayed within it."""
+        if training or not views:
+            return ""
+        base, changed = effects([v.history for v in views])
+        if base is None or not changed:
+            return ""
+        order = ranked_fields(base, changed)
+        beyond = [f for f in order if any(e.clear_of(base) for e in changed if e.field == f)]
+        within = [f for f in order if f not in beyond]
+        none = t("sensitivity_none", self.language)
+        text = t("sensitivity_verdict", self.language, beyond=", ".join(beyond) or none,
+                 within=", ".join(within) or none, seeds=base.seeds)
+        return (f'<div style="border-left:4px solid #009E73;padding:4px 10px">'
+                f"{html.escape(text)}</div>")
 
 
 __all__ = ["Sensitivity"]
