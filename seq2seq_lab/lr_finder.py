@@ -212,3 +212,28 @@ def _endless_batches(task: Task, config: Seq2SeqConfig, order: torch.Generator):
         yield from task.batches("train", config.batch_size, shuffle=True, generator=order,
                                 max_source_len=config.max_seq_len_source,
                                 max_target_len=config.max_seq_len_target + 1)
+
+
+def range_test_figure(result: LRFinderResult | None, runs=(), *, theme: str = "notebook",
+                      language: str | None = None):
+    """The range test as a picture for a lesson cell: ``panels.draw_range_test`` (the sweep,
+    raw and smoothed, the suggestion marked) on an Agg figure, returned as an
+    ``IPython.display.Image`` (no pyplot, as everywhere in the library); ``runs`` add each
+    run's learning rate.  A ``Compare`` shows the same panel live: ``("range_test",
+    {"result": result})``.
+
+    Lessons: 03 (reading the curve before training with its suggestion)."""
+    from IPython.display import Image
+    from matplotlib.figure import Figure
+
+    from .panels import draw_range_test, look_for
+    from .plots import to_png
+    from .presets import theme_override
+
+    look = look_for(theme_override() or theme, language)   # a classroom app's look wins
+    # Half the lesson width would do for one panel, but the log axis spans six decades:
+    # two-thirds keeps a decade wide enough to read a rate off it.
+    figure = Figure(figsize=(look.theme.width * 0.66, look.theme.height), dpi=look.theme.dpi,
+                    layout="constrained")
+    draw_range_test(figure.add_subplot(), result, runs, theme=look, language=look.language)
+    return Image(to_png(figure, dpi=look.theme.dpi))
