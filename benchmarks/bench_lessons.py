@@ -36,6 +36,8 @@ from seq2seq_lab.presets import LESSON_00_AROUND, LESSON_01_COMPARE_RATES, LESSO
 from seq2seq_lab.lr_finder import lr_find
 from seq2seq_lab.presets import (LESSON_03_GRID, LESSON_05_OPTIMIZERS, LESSON_05_OWN_RATES)
 from seq2seq_lab.presets import LESSON_02_SCHEDULES, LESSON_02_WARMUPS
+from seq2seq_lab.presets import (LESSON_04_BATCHES, LESSON_04_EPOCH_BATCHES, LESSON_04_PATIENCE,
+                                 LESSON_04_RATES, LESSON_04_WARMUP)
 
 
 def lab_run(name: str, task_options: dict | None = None, **changes):
@@ -78,12 +80,13 @@ LESSON_RUNS = {
          compare_cell("default", "learning_rate", LESSON_01_COMPARE_RATES)),
     ],
     "02": [
-        (f"Compare `lesson_02_schedules` over `lr_scheduler_type` ({', '.join(LESSON_02_SCHEDULES)})",
-         compare_cell("lesson_02_schedules", "lr_scheduler_type", LESSON_02_SCHEDULES)),
-        (f"Compare `lesson_02_warmup` over `lr_warmup_steps` ({', '.join(map(str, LESSON_02_WARMUPS))})",
-         compare_cell("lesson_02_warmup", "lr_warmup_steps", LESSON_02_WARMUPS)),
+        *[(f"Compare `{name}` over `{param}` ({', '.join(map(str, values))})",
+           compare_cell(name, param, values))
+          for name, param, values in (
+              ("lesson_02_schedules", "lr_scheduler_type", LESSON_02_SCHEDULES),
+              ("lesson_02_warmup", "lr_warmup_steps", LESSON_02_WARMUPS))],
         ("Lab `lesson_02_warmup` as it starts (cosine, no warm-up)", lab_run("lesson_02_warmup")),
-        ("... exercise 2: `lr_warmup_steps=32`, `lr_scheduler_type=none`",
+        ("... Your turn, warm-up alone: `lr_warmup_steps=32`, `lr_scheduler_type=none`",
          lab_run("lesson_02_warmup", lr_warmup_steps=32, lr_scheduler_type="none")),
     ],
     "03": [
@@ -92,6 +95,19 @@ LESSON_RUNS = {
         # seed 0's suggestion, as the Compare's values box holds it
         ("Compare `lesson_03_range` over `learning_rate` (0.006579, 0.001, 0.01, 0.1, 1.0)",
          compare_cell("lesson_03_range", "learning_rate", (0.006579, *LESSON_03_GRID))),
+    ],
+    "04": [
+        (f"Compare `lesson_04_batches` over `batch_size` ({', '.join(map(str, LESSON_04_BATCHES))})",
+         compare_cell("lesson_04_batches", "batch_size", LESSON_04_BATCHES)),
+        *[(f"Lab `lesson_04_batches` grid cell: `batch_size={size}`, `learning_rate={rate}`",
+           lab_run("lesson_04_batches", batch_size=size, learning_rate=rate))
+          for size in LESSON_04_BATCHES for rate in LESSON_04_RATES],
+        *[(f"Lab `lesson_04_warmup`: `lr_warmup_steps={steps}`",
+           lab_run("lesson_04_warmup", lr_warmup_steps=steps)) for steps in (0, LESSON_04_WARMUP)],
+        *[(f"Lab `lesson_04_epochs`: `batch_size={size}`", lab_run("lesson_04_epochs", batch_size=size))
+          for size in LESSON_04_EPOCH_BATCHES],
+        (f"... `early_stopping_patience={LESSON_04_PATIENCE}`",
+         lab_run("lesson_04_epochs", early_stopping_patience=LESSON_04_PATIENCE)),
     ],
     "05": [
         (f"Compare `lesson_05_shared` over `optimizer_type` ({', '.join(LESSON_05_OPTIMIZERS)})",
