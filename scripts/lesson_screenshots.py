@@ -41,7 +41,7 @@ def main() -> None:
     env = {"SEQ2SEQ_LAB_THEME": "projector"} if args.projector else {}
     with lab_page(notebook, f"lesson{args.lesson}", env=env, viewport=(1280, 720)) as page:
         panel = page.locator(".jp-NotebookPanel:visible")
-        widgets = panel.locator(".s2s-lab, .s2s-compare")
+        widgets = panel.locator(".s2s-lab, .s2s-compare, .s2s-sensitivity")
         widgets.first.wait_for(timeout=120_000)
         for index in range(widgets.count()):
             widget = widgets.nth(index)

@@ -127,7 +127,7 @@ def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with lab_page(CELLS) as page:
         panel = page.locator(".jp-NotebookPanel:visible")
-        roots = panel.locator(".s2s-lab, .s2s-compare")
+        roots = panel.locator(".s2s-lab, .s2s-compare, .s2s-sensitivity")
         roots.nth(4).wait_for(timeout=120_000)
 
         def run(index: int, name: str, before: str = "") -> None:

@@ -40,7 +40,7 @@ class Sensitivity(Compare):
     Other parameters as for ``Compare``.
     """
 
-    ROOT_CLASS = "s2s-compare"
+    ROOT_CLASS = "s2s-sensitivity"   # its own: its boxes read differently from Compare's
 
     def __init__(self, around: dict, seeds=(0, 1, 2), task: str | None = None, *,
                  preset: str | None = None, config=None, task_options: dict | None = None,

@@ -18,7 +18,7 @@ from browser_support import (ARTIFACTS, NOTEBOOKS, finished_runs, has_lab_widget
                              lesson_notebooks, slug, wait_for_new_run)
 
 LESSONS = lesson_notebooks()
-WIDGET_ROOT = ".s2s-lab, .s2s-compare"
+WIDGET_ROOT = ".s2s-lab, .s2s-compare, .s2s-sensitivity"
 # Generous for 2 shared cores; a fast-mode run takes a few seconds.
 RUN_TIMEOUT_MS = 120_000
 
@@ -58,8 +58,8 @@ def test_lesson_in_jupyterlab(notebook, open_lab_page):
         # training all of them (seven in lesson 08) would add minutes to every `make test`.
         picked, kinds = [], set()
         for index in range(widgets.count()):
-            kind = "lab" if "s2s-lab" in (widgets.nth(index).get_attribute("class") or "") \
-                else "compare"
+            classes = widgets.nth(index).get_attribute("class") or ""
+            kind = next((k for k in ("lab", "sensitivity") if f"s2s-{k}" in classes), "compare")
             if kind not in kinds:
                 kinds.add(kind)
                 picked.append(index)
@@ -96,6 +96,8 @@ def exercise_widget(lab, widget, lesson: str) -> None:
 
     if widget.locator(".widget-slider .noUi-handle").count():
         parameter, shown, new_runs = move_first_slider(page, widget)
+    elif "s2s-sensitivity" in (widget.get_attribute("class") or ""):
+        parameter, shown, new_runs = type_one_change(lab, widget)
     else:   # Compare: the values to train side by side are typed in a text box
         parameter, shown, new_runs = type_fewer_values(lab, widget)
 
@@ -193,6 +195,23 @@ def type_fewer_values(lab, widget) -> tuple[str, str, int]:
     return parameter, values[-1], len(values)
 
 
+def type_one_change(lab, widget) -> tuple[str, str, int]:
+    """Sensitivity: keep only the first value of its first field, and one seed (typed, as a
+    learner would): the defaults and that change, 2 runs."""
+    field = widget.locator(".s2s-param-sensitivity input").first
+    seeds = widget.locator(".s2s-param-seeds input").first
+    first = field.input_value().split(";")[0]
+    name, values = (part.strip() for part in first.split("=", 1))
+    value = re.split(r"[,\s]+", values)[0]
+    field.fill(f"{name}={value}")
+    field.press("Enter")
+    seeds.fill("0")
+    seeds.press("Enter")
+    wait_for_kernel_text(lab, f"{name}={value}")
+    wait_for_kernel_text(lab, "0")
+    return name, value, 2
+
+
 def type_bad_value(lab, widget, lesson: str) -> None:
     """Type nonsense where a text field allows it: the widget says what is wrong, in words,
     and the kernel stays alive (no traceback, no new run)."""
@@ -211,7 +230,9 @@ def type_bad_value(lab, widget, lesson: str) -> None:
     page.wait_for_function("(el) => (el.innerText || '').trim().length > 0",
                            arg=message.element_handle(), timeout=30_000)
     text = message.inner_text()
-    assert parameter in text, f"{lesson}: the message does not name {parameter}: {text!r}"
+    # A Sensitivity box holds "name=value; ...": its message shows that form.
+    expected = "name=value" if parameter == "sensitivity" else parameter
+    assert expected in text, f"{lesson}: the message does not name {expected}: {text!r}"
     assert "Traceback" not in text, text
     lab.wait_kernel_idle()
     assert lab.execute("print(6 * 7)").strip() == "42", "the kernel died after a bad value"
@@ -253,7 +274,7 @@ def slider_parameter(handle) -> str:
 # in ``runs`` (Histories carrying their config).
 _KERNEL_RECORD = """
 import gc as _gc, json as _json
-_labs = [o for o in _gc.get_objects() if type(o).__name__ in ('Lab', 'Compare')
+_labs = [o for o in _gc.get_objects() if type(o).__name__ in ('Lab', 'Compare', 'Sensitivity')
          and not isinstance(o, type) and hasattr(o, 'finished_count')]
 print(_json.dumps([[l.finished_count,
                     # a task option (Compare over seq_len) is in task_options, not the config
