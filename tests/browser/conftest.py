@@ -41,10 +41,18 @@ def pytest_collection_modifyitems(config, items):
 # ---------------------------------------------------------------- session-wide resources
 
 
+def pytest_configure(config):
+    """Empty the artifacts once per pytest session, in the process that starts the xdist
+    workers: a session fixture runs once in every worker, and one worker's emptying wiped the
+    other's screenshots (a failed lesson left none to look at)."""
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Emptied at the start, so what is there describes this run only."""
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    """Emptied when the session starts (``pytest_configure``), so what is there describes
+    this run only."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
