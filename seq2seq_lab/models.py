@@ -19,7 +19,7 @@ from torch import nn
 
 from .attention import Attention
 from .config import Seq2SeqConfig
-from .data import BOS_ID, EOS_ID, PAD_ID
+from .data import BOS_ID, EOS_ID, PAD_ID, make_task
 from .i18n import t
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -262,8 +262,6 @@ def parameter_counts(field: str, values, config=None, task: str = "reverse") -> 
     """How many parameters the model has at each value of ``field`` (the rest as ``config``,
     default: the defaults), on ``task``'s vocabularies: one hyperparameter, thousands of
     learned numbers.  Lesson 00."""
-    from .config import Seq2SeqConfig
-    from .data import make_task
     base = config if config is not None else Seq2SeqConfig()
     made = make_task(task)
     rows, before = ParameterCounts(), None

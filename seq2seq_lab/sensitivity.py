@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from .compare import Setting, compare_settings
-from .config import ConfigError, Seq2SeqConfig, format_value
+from .config import Seq2SeqConfig, format_value
 from .history import History
 from .presets import preset
 
@@ -153,4 +153,4 @@ def sensitivity(name: str, around: Mapping[str, Sequence], seeds: Iterable[int] 
 
 
 __all__ = ["SAGEMAKER_MOST", "Effect", "around_settings", "effects", "parse_around", "ranked_fields",
-           "sensitivity", "ConfigError"]
+           "sensitivity"]

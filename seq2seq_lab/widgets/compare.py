@@ -160,12 +160,6 @@ class Compare(LivePanel):
             members.append(RunRecord(first + i, None, f"{self.param}={format_value(value)}",
                                      RUN_COLORS[i % len(RUN_COLORS)],
                                      planned=total_steps(config, self._member_task(value))))
-        with self._lock:
-            self._members = members
-        self._begin(members[0])
-        recorder = _MemberRecorder(self, {m.label: m for m in members})
-        with self._lock:
-            self._recorder = recorder
         compare = self._compare_function
         if compare is None:
             from ..compare import compare
@@ -173,10 +167,23 @@ class Compare(LivePanel):
         # task's name and options (a ready-made Task cannot vary).
         task = dict(task=self.task_name, task_options=self.task_options) if is_task_option \
             else dict(task=self.task)
+        self._train_members(members, stop, lambda callbacks: compare(
+            self.base_config, vary={self.param: values}, seed=self.seed, callbacks=callbacks,
+            stop_event=stop, device=self.device, **task))
+
+    def _train_members(self, members: list[RunRecord], stop: threading.Event,
+                       train_all) -> None:
+        """Show ``members`` as the comparison, train them with ``train_all(callbacks)`` (one
+        History per member, in order; ``Sensitivity`` passes its own), record what came back
+        and finish.  A fault in training is shown in the widget."""
+        with self._lock:
+            self._members = members
+        self._begin(members[0])
+        recorder = _MemberRecorder(self, {m.label: m for m in members})
+        with self._lock:
+            self._recorder = recorder
         try:
-            histories = compare(self.base_config, vary={self.param: values}, seed=self.seed,
-                                callbacks=[recorder], stop_event=stop, device=self.device,
-                                **task)
+            histories = train_all([recorder])
         except Exception as error:  # noqa: BLE001 - shown in the widget
             self._training_failed(error, traceback.format_exc())
             histories = [m.history for m in members]
@@ -184,8 +191,7 @@ class Compare(LivePanel):
             if history is not None:
                 history.label = member.label
                 member.history = history
-        done = [m for m in members if m.history is not None and m.history.steps]
-        self._finish_all(done)
+        self._finish_all([m for m in members if m.history is not None and m.history.steps])
 
     def _finish_all(self, done: list[RunRecord]) -> None:
         with self._lock:

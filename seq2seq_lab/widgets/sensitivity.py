@@ -14,7 +14,6 @@ import html
 import re
 import statistics
 import threading
-import traceback
 
 import ipywidgets as widgets
 
@@ -24,7 +23,7 @@ from ..i18n import t
 from ..sensitivity import (around_settings, effects, format_around, parse_around, ranked_fields,
                            setting_of)
 from ..training import resolve_device, total_steps
-from .compare import Compare, _MemberRecorder, _seed_value
+from .compare import Compare, _seed_value
 from .figure import RUN_COLORS
 from .panel import LivePanel, RunRecord
 
@@ -101,24 +100,9 @@ class Sensitivity(Compare):
         members = [RunRecord(first + i, None, s.label, RUN_COLORS[i % len(RUN_COLORS)],
                              planned=total_steps(s.config, self.task))
                    for i, s in enumerate(settings)]
-        with self._lock:
-            self._members = members
-        self._begin(members[0])
-        recorder = _MemberRecorder(self, {m.label: m for m in members})
-        with self._lock:
-            self._recorder = recorder
         train_all = self._compare_function or compare_settings
-        try:
-            histories = train_all(settings, self.task_name, callbacks=[recorder],
-                                  stop_event=stop, device=self.device)
-        except Exception as error:  # noqa: BLE001 - shown in the widget
-            self._training_failed(error, traceback.format_exc())
-            histories = [m.history for m in members]
-        for member, history in zip(members, histories):
-            if history is not None:
-                history.label = member.label
-                member.history = history
-        self._finish_all([m for m in members if m.history is not None and m.history.steps])
+        self._train_members(members, stop, lambda callbacks: train_all(
+            settings, self.task_name, callbacks=callbacks, stop_event=stop, device=self.device))
 
     # ---- drawing -----------------------------------------------------------------------
     def _show_legend(self, views) -> None:
