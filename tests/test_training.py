@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from seq2seq_lab import History, Seq2SeqConfig, learning_rate_at, make_task, preset, train
+from lesson_runs import lesson_run
+from seq2seq_lab import History, Seq2SeqConfig, learning_rate_at, make_task, train
 from seq2seq_lab.training import total_steps
 
 SMALL = dict(rnn_num_hidden=32, num_embed_source=16, num_embed_target=16)
@@ -23,8 +24,9 @@ def test_loss_falls_on_the_copy_task():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_default_lesson_run_learns_to_reverse(seed):
-    """The default preset (what lesson 01 starts from) masters reversal on every seed."""
-    history = train(**preset("default", fast=False).train_kwargs(), seed=seed)
+    """The default preset (what lesson 01 starts from) masters reversal on every seed.  Its
+    runs are the lessons' (``lesson_run``): trained once per ``make test``."""
+    history = lesson_run("default", seed)
     assert max(history.val_accuracy) >= 0.95
 
 

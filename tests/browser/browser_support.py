@@ -266,3 +266,79 @@ def finished_runs(status_text: str) -> int:
 
 def image_source(widget) -> str:
     return widget.locator(".s2s-figure img, img.s2s-figure").first.get_attribute("src") or ""
+
+
+# ---------------------------------------------------------------- the Question widget
+# (Playwright's ``expect`` is imported where used: this module is imported, and the browser
+# tests skipped or failed with a clear message, on a machine without Playwright.)
+QUESTION_TIMEOUT_MS = 30_000
+RUN_TIMEOUT_MS = 120_000     # a fast-mode run takes seconds; generous for 2 shared cores
+
+def choose(question, label: str) -> None:
+    question.locator(".widget-radio-box label").filter(
+        has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first.click()
+
+
+def kernel_has(question, text: str, language: str = "en") -> None:
+    """Wait until the kernel has the answer just chosen or typed: the widget then prompts
+    for a Check naming it (or, for an emptied field, clears its feedback).  An event from the
+    kernel, not a wait: a Check sent before the new answer arrives would judge the old one."""
+    from playwright.sync_api import expect
+    feedback = question.locator(".s2s-question-feedback").first
+    if not text:
+        expect(feedback).to_have_text("", timeout=QUESTION_TIMEOUT_MS)
+        return
+    prompt = f"You chose {text}: press Check" if language == "en" else f"{text} 선택"
+    expect(feedback).to_contain_text(prompt, timeout=QUESTION_TIMEOUT_MS)
+
+
+def check(question, expected: str) -> None:
+    """Press Check and wait for the feedback the kernel sends back."""
+    from playwright.sync_api import expect
+    question.locator(".s2s-question-check").first.click()
+    # The kernel answers; on 2 shared cores busy with a training run that can take seconds.
+    expect(question.locator(".s2s-question-feedback").first).to_contain_text(expected,
+                                                                             timeout=QUESTION_TIMEOUT_MS)
+
+
+def check_predict_first_question(lab) -> None:
+    """Lesson 01's "predict first" question, on its page after Run All: choose, Check, read the
+    feedback, answer again; the Lab below then names the run that tests the prediction (its
+    first run), and the kernel kept both answers in order."""
+    from playwright.sync_api import expect
+    question = lab.panel.locator(".s2s-question").first
+    question.scroll_into_view_if_needed()
+    expect(question.locator(".s2s-question-prompt")).to_contain_text("95% validation accuracy")
+
+    check(question, "Choose one of the answers first")
+    choose(question, "0.1")
+    kernel_has(question, "0.1")
+    check(question, "Not quite.")
+    expect(question.locator(".s2s-question-feedback")).to_contain_text("You answered 0.1.",
+                                                                       timeout=QUESTION_TIMEOUT_MS)
+    choose(question, "0.003")
+    kernel_has(question, "0.003")
+    check(question, "Right!")
+    expect(question.locator(".s2s-question-feedback")).to_contain_text("Only 0.003.",
+                                                                       timeout=QUESTION_TIMEOUT_MS)
+    lab.screenshot("question-lesson01", question)
+    question.screenshot(path=str(ARTIFACTS / "question-lesson01-widget.png"))
+
+    # The Lab below shows the prediction, then names the run that tests it.
+    widget = lab.panel.locator(".s2s-lab").first
+    prediction = widget.locator(".s2s-prediction").first
+    expect(prediction).to_contain_text("Your prediction: 0.003. Press Train to test it.",
+                                       timeout=QUESTION_TIMEOUT_MS)
+    widget.locator(".s2s-train").first.click()
+    expect(prediction).to_contain_text("Your prediction: 0.003, tested by run 1.",
+                                       timeout=RUN_TIMEOUT_MS)
+    expect(widget.locator(".s2s-status").first).to_contain_text(
+        "run 1 finished", timeout=RUN_TIMEOUT_MS)
+    lab.screenshot("question-lesson01-lab", prediction)
+
+    # The kernel kept both answers, in order: what the widget said is what it recorded.
+    record = json.loads(lab.execute(
+        "import json; print(json.dumps([[a.text, a.correct] for a in prediction.attempts]))"))
+    assert record == [["0.1", False], ["0.003", True]], record
+    lab.wait_kernel_idle()
+    assert not lab.cell_problems(), lab.cell_problems()

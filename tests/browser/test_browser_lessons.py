@@ -14,17 +14,28 @@ import time
 
 import pytest
 
-from browser_support import (ARTIFACTS, NOTEBOOKS, finished_runs, has_lab_widget, image_source,
-                             lesson_notebooks, slug, wait_for_new_run)
+from browser_support import (ARTIFACTS, NOTEBOOKS, RUN_TIMEOUT_MS, check_predict_first_question,
+                             finished_runs, has_lab_widget, image_source, lesson_notebooks, slug,
+                             wait_for_new_run)
 
 LESSONS = lesson_notebooks()
+# The one lesson whose comparisons train in worker processes, as a learner's do; the other
+# kernels train them in-process (SEQ2SEQ_LAB_WORKERS=0).  A fast-mode run lasts under a second
+# while each worker spends seconds importing torch, and the same two workers started in every
+# lesson's kernel cost the whole suite about a minute of CPU on 2 cores.  The workers are the
+# same code whatever the lesson: tests/test_workers.py tests them, and lesson 04 here (a
+# Compare first) drives them from a real page.
+WORKERS_LESSON = "04_batch_size_and_epochs"
 WIDGET_ROOT = ".s2s-lab, .s2s-compare, .s2s-sensitivity"
-# Generous for 2 shared cores; a fast-mode run takes a few seconds.
-RUN_TIMEOUT_MS = 120_000
+# What a lesson's page is checked for beyond every lesson's checks, before its widgets are
+# exercised (on the same page: another page would Run All the lesson again).
+PAGE_CHECKS = {"01_learning_rate": check_predict_first_question}
 
 
 def test_lessons_were_found():
     assert LESSONS, f"no lesson notebooks found in {NOTEBOOKS}"
+    stems = {notebook.stem for notebook in LESSONS}
+    assert WORKERS_LESSON in stems and set(PAGE_CHECKS) <= stems, (WORKERS_LESSON, PAGE_CHECKS)
 
 
 def test_news_and_update_popups_are_off(lab_server):
@@ -43,9 +54,13 @@ def test_lesson_in_jupyterlab(notebook, open_lab_page):
     name = slug(notebook)
     lab = open_lab_page(f"notebooks/{notebook.name}")
     try:
+        if notebook.stem != WORKERS_LESSON:
+            lab.execute("import os; os.environ['SEQ2SEQ_LAB_WORKERS'] = '0'")
         lab.run_all()
         problems = lab.cell_problems()
         assert not problems, f"{notebook.name} shows errors after Run All:\n" + "\n".join(problems)
+        if notebook.stem in PAGE_CHECKS:
+            PAGE_CHECKS[notebook.stem](lab)
 
         widgets = lab.panel.locator(WIDGET_ROOT)
         if not has_lab_widget(notebook):
