@@ -461,12 +461,15 @@ def draw_learning_rate(ax: Axes, runs, *, theme="notebook", language: str | None
         learning_rate_run(ax, view, look)
     set_step_limit(ax, views, 0.0)
     settle_learning_rate(ax, views)
-    handles = [Line2D([], [], color=GREY, linestyle="--", linewidth=look.theme.line_width * 0.6,
-                      label=look.t("legend_planned")),
-               Line2D([], [], color=GREY, linewidth=look.theme.line_width * 0.8,
-                      label=look.t("legend_used"))]
-    ax.legend(handles=handles, loc="best", prop=look.font(0.75), frameon=False)
+    learning_rate_key(ax, look)
     return ax
+
+
+def learning_rate_key(ax: Axes, look: Look) -> None:
+    """The two line styles, said in a title line: a legend inside the axes covered a
+    schedule's line on a projector (a constant rate runs along the top)."""
+    # Right-aligned: it may then reach left over the y label's room, never off the figure.
+    ax.set_title(look.t("learning_rate_key"), fontdict=look.font(0.9), loc="right")
 
 
 # ---- gradient norm -------------------------------------------------------------------------
@@ -747,8 +750,15 @@ def draw_range_test(ax: Axes, result, runs=(), *, theme="notebook",
     range_test_lines(ax, result, look)
     run_rates(ax, views, look)
     settle_range_test(ax, result)
-    ax.legend(loc="upper left", prop=look.font(0.75), frameon=False)
+    range_test_key(ax, look)
     return ax
+
+
+def range_test_key(ax: Axes, look: Look) -> None:
+    """What the dashed line is, in a title line: a legend inside the axes covered the runs'
+    rate lines, and on a projector the curve itself.  Faint (each batch) and bold (smoothed)
+    are the loss panel's convention, said in the figure's key below."""
+    ax.set_title(look.t("range_test_key"), fontdict=look.font(0.9))
 
 
 # ---- grid ----------------------------------------------------------------------------------

@@ -174,18 +174,12 @@ class AccuracyPanel(_PerRunPanel):
 
 
 class LearningRatePanel(_PerRunPanel):
-    name = "learning_rate"
+    name, top_room = "learning_rate", 1.6
 
     def setup(self) -> None:
         drawing.setup_learning_rate(self.ax, self.look)
-        look, width = self.look, self.look.theme.line_width
-        # The key of its two line styles never changes: it lives in the cached background.
-        self.set_static("planned and used", lambda: [self.ax.legend(
-            handles=[Line2D([], [], color=drawing.GREY, linestyle="--", linewidth=width * 0.6,
-                            label=look.t("legend_planned")),
-                     Line2D([], [], color=drawing.GREY, linewidth=width * 0.8,
-                            label=look.t("legend_used"))],
-            loc="upper right", prop=look.font(0.75), frameon=False)])
+        # The key of its two line styles never changes: a title, in the cached background.
+        drawing.learning_rate_key(self.ax, self.look)
 
     def draw_run(self, view: RunView) -> None:
         drawing.learning_rate_run(self.ax, view, self.look)
@@ -261,11 +255,12 @@ class RangeTestPanel(FigurePanel):
     """An ``lr_find`` result (``options["result"]``, or set ``panel.result``) with each shown
     run's learning rate on it."""
 
-    name = "range_test"
+    name, top_room = "range_test", 1.6   # a title line (the key)
 
     def setup(self) -> None:
         self.result = self.options.get("result")
         drawing.setup_range_test(self.ax, self.look)
+        drawing.range_test_key(self.ax, self.look)
 
     def draw(self, views, keep) -> None:
         ax, look, result = self.ax, self.look, self.result
@@ -275,11 +270,10 @@ class RangeTestPanel(FigurePanel):
             drawing.note(ax, look.t("range_test_missing"), look)
             return
 
-        def build():   # the sweep, its suggestion and legend: they change with the result only
+        def build():   # the sweep and its suggestion: they change with the result only
             before = set(self._drawn())
             drawing.range_test_lines(ax, result, look)
-            legend = ax.legend(loc="upper left", prop=look.font(0.75), frameon=False)
-            return [a for a in self._drawn() if a not in before] + [legend]
+            return [a for a in self._drawn() if a not in before]
 
         self.set_static(id(result), build)
         drawing.run_rates(ax, views, look)
