@@ -16,7 +16,7 @@ ifeq ($(shell id -u),0)
 AS_ROOT := --allow-root
 endif
 
-.PHONY: install lab test test-fast bench clean demo browser-deps
+.PHONY: install lab test test-fast bench clean demo system-deps
 
 $(STAMP): pyproject.toml Makefile scripts/jupyter_overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,11 +37,14 @@ ifdef AS_ROOT
 endif
 	$(BIN)/jupyter lab $(AS_ROOT) $(FIRST_LESSON)
 
-# Debian's chromium for the browser tests, apt-get installed when missing (as root, as in CI).
-browser-deps:
+# The Debian packages the tests use, apt-get installed when missing (as root, as in CI), one
+# after the other (apt-get holds one lock): chromium and a Hangul font for the browser tests,
+# postgresql for the class-wide search tests (they start a throw-away server of their own).
+system-deps:
 ifneq ($(BROWSER),0)
 	scripts/ensure_chromium.sh
 endif
+	@scripts/ensure_postgres.sh >/dev/null || echo "note: without PostgreSQL the class-wide search tests are skipped (they say why)"
 
 # Every test: library units, lesson claims, lessons in a browser, and every notebook under
 # nbval in fast mode, in one pytest session.  Two test processes (pytest-xdist), a whole file
@@ -51,7 +54,10 @@ endif
 # worker per core.  The notebooks run in the kernel tests/jupyter/kernels/seq2seq-lab-fast (on
 # JUPYTER_PATH): it sets SEQ2SEQ_LAB_FAST=1 for the kernel alone, so lesson tests in the same
 # process still train full-size presets.
-test: install browser-deps
+# The Python packages (pip, mostly from local disk) and the Debian packages (apt-get, from the
+# network) install side by side: on a clean CI machine they are its two slowest steps.
+test:
+	$(MAKE) --no-print-directory -j2 install system-deps
 	SEQ2SEQ_LAB_BROWSER=$(BROWSER) JUPYTER_PATH=$(CURDIR)/tests/jupyter \
 		$(BIN)/python -m pytest -p no:cacheprovider --durations=15 -n 2 --dist loadfile \
 		--nbval-lax --nbval-kernel-name=seq2seq-lab-fast --nbval-cell-timeout=300 \

@@ -1,11 +1,14 @@
 """``seq2seq-lab``: train from the shell with the same names as the sliders, or print the table.
 
-Lessons: 00 (``seq2seq-lab describe``); any lesson's run can be repeated from a terminal.
+Lessons: 00 (``seq2seq-lab describe``), 09 (``seq2seq-lab search``: one worker of a class-wide
+study); any lesson's run can be repeated from a terminal.
 
     seq2seq-lab train --learning_rate 0.01 --rnn_cell_type gru --task reverse --out runs/lr
     seq2seq-lab train --task pairs --path my.tsv --tokens word/char
     seq2seq-lab train --share s2s1.eNqr...   (a Lab's Share text; flags given as well win)
     seq2seq-lab describe --language ko
+    seq2seq-lab search --strategy tpe --budget 3200 --storage postgresql://... --study class9
+    seq2seq-lab search --study class9 --storage postgresql://... --report
 
 Every config field is a flag of the same name; values are checked by ``Seq2SeqConfig``, so a
 bad flag or value exits with status 2 and the config's own message, never a traceback.
@@ -13,7 +16,9 @@ bad flag or value exits with status 2 and the config's own message, never a trac
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .config import ConfigError, Seq2SeqConfig, describe
@@ -175,12 +180,162 @@ def describe_command(argv: list[str]) -> int:
     return 0
 
 
+def _search_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seq2seq-lab search", allow_abbrev=False,
+        description="Search hyperparameters with Optuna; the budget is in training batches. "
+                    "Give the same --storage and --study on several machines to search together.")
+    # Numbers as text: search() checks them and says what is wrong in one line.
+    parser.add_argument("--strategy", help="grid, random, quasi_random, tpe or hyperband "
+                                           "(default: tpe, or the study's own)")
+    parser.add_argument("--budget", help="training batches this worker may spend")
+    parser.add_argument("--storage", help="postgresql://user:password@host:port/db or an SQLite "
+                                          "file (default: seq2seq_lab_search.db here)")
+    parser.add_argument("--study", help="study name (default: <task>_<strategy>); an existing "
+                                        "study is joined")
+    parser.add_argument("--space", action="append", metavar="FIELD[=LOW:HIGH|=A,B,C]",
+                        help="a searched hyperparameter: a range, values, or its default range "
+                             "(repeat the flag; default: learning_rate, rnn_num_hidden, "
+                             "rnn_cell_type)")
+    parser.add_argument("--task", help=f"one of: {', '.join(task_names())} (default: reverse)")
+    for option in ("seq_len", "train_size", "val_size", "noise"):
+        parser.add_argument(f"--{option}", help=f"task option {option}")
+    parser.add_argument("--seed", help="training seed of every trial (default 0)")
+    parser.add_argument("--trial_batches", help="batches per trial (default: the epochs of the "
+                                                "fixed config)")
+    parser.add_argument("--heartbeat", default=None, help="seconds between a running trial's "
+                                                          "heartbeats (default: "
+                                                          "search.HEARTBEAT_INTERVAL)")
+    parser.add_argument("--report", action="store_true", help="print the study's best trials "
+                                                              "(alone: without searching)")
+    parser.add_argument("--top", type=int, default=10, help="trials in --report (default 10)")
+    parser.add_argument("--language", choices=("en", "ko"), default=None)
+    for name, meta in Seq2SeqConfig.fields().items():
+        parser.add_argument(f"--{name}", metavar=meta["type"].__name__.upper(),
+                            help=f"held fixed: {meta['en']}")
+    return parser
+
+
+def parse_space(items: list[str] | None) -> dict | None:
+    """``["learning_rate=1e-4:1e-1", "rnn_cell_type=gru,lstm", "rnn_num_hidden"]`` -> the
+    ``space`` of ``search``: a range, a list of values, or None (the field's default range).
+    Values stay text: the config converts and checks them, with its own messages."""
+    if not items:
+        return None
+    space: dict = {}
+    for item in items:
+        name, _, values = item.partition("=")
+        if ":" in values:
+            space[name.strip()] = tuple(v.strip() for v in values.split(":"))
+        elif values:
+            space[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+        else:
+            space[name.strip()] = None
+    return space
+
+
+class SearchProgress:
+    """A tqdm bar of the batches spent (stderr) and one line per finished trial (stdout)."""
+
+    def __init__(self, budget: int, stream=None):
+        self.budget, self.stream, self.bar = budget, stream or sys.stderr, None
+        self.spent, self.best = 0, None
+
+    def on_trial_start(self, number: int, params: dict) -> None:
+        if self.bar is None:   # drawn once a trial starts: a bad flag is one line, no bar
+            from tqdm import tqdm
+            self.bar = tqdm(total=self.budget, unit="batch", file=self.stream, leave=False,
+                            dynamic_ncols=True)
+
+    def on_batch_end(self, history) -> None:
+        self.bar.update(self.spent + history.steps - self.bar.n)
+
+    def on_trial_end(self, trial) -> None:
+        from .config import format_value
+        self.spent += trial.batches
+        values = ", ".join(f"{k}={format_value(v)}" for k, v in trial.params.items())
+        if trial.diverged:
+            outcome = f"diverged after {trial.batches} batches"
+        elif trial.state == "complete":
+            self.best = trial.value if self.best is None else min(self.best, trial.value)
+            outcome = (f"val_loss {trial.value:.4f} (best {self.best:.4f}) after "
+                       f"{trial.batches} batches")
+        else:
+            outcome = f"{trial.state} after {trial.batches} batches"
+        self.bar.write(f"trial {trial.number} {trial.state}: {outcome}; {values}",
+                       file=sys.stdout)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def search_command(argv: list[str]) -> int:
+    args, unknown = _search_parser().parse_known_args(argv)
+    if unknown:
+        return _fail(f"unexpected argument {unknown[0]!r}")
+    if args.language:
+        set_language(args.language)
+    from .search import SearchError, load_search, search  # optuna only when searching
+    values = {name: getattr(args, name) for name in Seq2SeqConfig.fields()
+              if getattr(args, name) is not None}
+    options = {name: getattr(args, name) for name in ("seq_len", "train_size", "val_size",
+                                                      "noise") if getattr(args, name) is not None}
+    try:
+        base = Seq2SeqConfig.from_dict(values).diff() if values else None
+        from .data import task_option_value
+        options = {name: task_option_value(name, value) for name, value in options.items()}
+        numbers = {}
+        for flag in ("budget", "seed", "trial_batches", "heartbeat"):
+            text = getattr(args, flag)
+            if text is not None:
+                try:
+                    numbers[flag] = int(text)
+                except ValueError:
+                    return _fail(f"--{flag} must be a whole number, got {text!r}")
+        if args.budget is None:
+            if not args.report:
+                return _fail("give --budget (training batches to spend), or --report alone")
+            result = load_search(args.storage, args.study or (
+                f"{args.task or 'reverse'}_{args.strategy}" if args.strategy else None))
+        else:
+            progress, stop = SearchProgress(numbers["budget"]), threading.Event()
+            # SIGTERM (`kill PID`) ends this worker cleanly: the running trial is cut short and
+            # stored as pruned, not left running until the heartbeat declares it dead.
+            try:
+                previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            except ValueError:   # not the main thread: no signals here
+                previous = None
+            try:
+                result = search(parse_space(args.space), args.strategy, budget=numbers["budget"],
+                                task=args.task, seed=numbers.get("seed"), storage=args.storage,
+                                study_name=args.study, task_options=options or None, base=base,
+                                trial_batches=numbers.get("trial_batches"), stop_event=stop,
+                                callbacks=[progress], **({"heartbeat_interval": numbers[
+                                    "heartbeat"]} if "heartbeat" in numbers else {}))
+            finally:
+                if previous is not None:
+                    signal.signal(signal.SIGTERM, previous)
+                progress.close()
+            best = result.best_trial
+            count = len(result.trials)
+            print(f"spent {result.batches_spent} of {result.budget} batches on "
+                  f"{count} trial{'' if count == 1 else 's'} in study '{result.study_name}' at "
+                  f"{result.storage}" + (f"; best so far: trial {best.number}, val_loss "
+                                         f"{best.value:.4f}" if best else ""))
+    except (SearchError, ConfigError, ValueError) as error:
+        return _fail(str(error))
+    if args.report:
+        print(result.table(top=args.top))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"train": train_command, "describe": describe_command}
+    commands = {"train": train_command, "describe": describe_command, "search": search_command}
     if not argv or argv[0] not in commands:
-        print("usage: seq2seq-lab {train,describe} [options]   (--help after a command for more)",
-              file=sys.stderr)
+        print("usage: seq2seq-lab {train,describe,search} [options]   (--help after a command "
+              "for more)", file=sys.stderr)
         return 2
     try:
         return commands[argv[0]](argv[1:])

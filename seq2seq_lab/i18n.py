@@ -331,6 +331,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "axis_learning_rate": {"en": "learning rate", "ko": "학습률"},
     "legend_planned": {"en": "planned", "ko": "계획"},
     "legend_used": {"en": "used", "ko": "실제"},
+    # The key as a title line above the panel: a legend inside it covered a schedule's line.
+    "learning_rate_key": {"en": "dashed: plan · solid: used", "ko": "점선: 계획 · 실선: 실제"},
     "axis_gradient_norm": {"en": "gradient norm (before clipping)", "ko": "기울기 노름 (자르기 전)"},
     "legend_no_clipping": {"en": "no clipping (clip_gradient <= 0)",
                            "ko": "자르지 않음 (clip_gradient <= 0)"},
@@ -366,10 +368,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "ko": "검증 정확도 {accuracy:.0%}"},
     "no_runs_to_draw": {"en": "*No finished run to draw yet: press **Train** above, then run this cell again.*",
                         "ko": "*아직 그릴 실행이 없습니다: 위에서 **학습**을 누른 뒤 이 셀을 다시 실행하세요.*"},
-    "axis_range_rate": {"en": "learning rate (log scale)", "ko": "학습률 (로그 눈금)"},
+    "axis_range_rate": {"en": "learning rate (log)", "ko": "학습률 (로그)"},
     "legend_range_raw": {"en": "loss per batch", "ko": "배치별 손실"},
     "legend_range_smoothed": {"en": "smoothed", "ko": "평활"},
     "legend_suggestion": {"en": "suggestion: {rate}", "ko": "추천: {rate}"},
+    "range_test_key": {"en": "dashed: the suggestion", "ko": "점선: 추천"},
     "range_test_missing": {"en": "No range test yet:\nlr_find(config) gives one.",
                            "ko": "아직 범위 테스트가 없습니다:\nlr_find(config)로 만드세요."},
     "grid_best_val_loss": {"en": "best validation loss", "ko": "최저 검증 손실"},
@@ -918,4 +921,131 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "entries, got {value!r}",
                           "ko": "텍스트는 문자열이거나 \"en\"/\"ko\" 항목을 가진 dict여야 합니다 "
                                 "(받은 값: {value!r})"},
+    # --- the Search widget and its figure (widgets/search.py, search_plots.py) -----------
+    "search_axis_trial": {"en": "trial", "ko": "시도"},
+    "search_axis_batches": {"en": "batches trained", "ko": "학습한 배치"},
+    "search_empty": {"en": "Trials appear here\nas they finish.", "ko": "시도가 끝나면\n여기에 나타납니다."},
+    "search_edge_low": {"en": "best at the low edge: search lower too",
+                        "ko": "최고가 범위의 아래 끝: 더 낮게도 찾아보세요"},
+    "search_edge_high": {"en": "best at the high edge: search higher too",
+                         "ko": "최고가 범위의 위 끝: 더 높게도 찾아보세요"},
+    "search_isolation_title": {"en": "best trial for each {name} (bar), every trial (dots)",
+                               "ko": "{name} 값마다 최고 시도(막대), 모든 시도(점)"},
+    "search_counts": {"en": "{complete} complete, {pruned} pruned, {diverged} diverged",
+                      "ko": "완료 {complete} · 조기 중단 {pruned} · 발산 {diverged}"},
+    "search_no_best": {"en": "no complete trial yet", "ko": "아직 완료된 시도 없음"},
+    "search_axis_score": {"en": "best val. loss", "ko": "최저 검증 손실"},
+    "search_key": {"en": "● complete  ○ pruned  ✖ diverged", "ko": "● 완료  ○ 조기 중단  ✖ 발산"},
+    "search_best_head": {"en": "best: trial {number}, validation loss {value:.3f}",
+                         "ko": "최고: 시도 {number}, 검증 손실 {value:.3f}"},
+    "search_start": {"en": "Start", "ko": "시작"},
+    "search_start_help": {"en": "Run trials until the budget is spent (a study that exists "
+                                "is continued)",
+                          "ko": "예산을 다 쓸 때까지 시도를 실행합니다 (있는 스터디는 이어서 "
+                                "진행합니다)"},
+    "search_refresh": {"en": "Refresh", "ko": "새로 고침"},
+    "search_refresh_help": {"en": "Read the study again: trials other machines finished appear",
+                            "ko": "스터디를 다시 읽습니다: 다른 컴퓨터가 끝낸 시도가 나타납니다"},
+    "search_strategy": {"en": "strategy", "ko": "전략"},
+    "search_budget": {"en": "budget (trials)", "ko": "예산 (시도 수)"},
+    "search_space": {"en": "space", "ko": "탐색 공간"},
+    "search_storage": {"en": "storage", "ko": "저장소"},
+    "search_study": {"en": "study", "ko": "스터디"},
+    "search_budget_note": {"en": "{trials} trials x {batches} batches = {total} batches",
+                           "ko": "시도 {trials}개 x 배치 {batches} = 배치 {total}"},
+    "search_bad_space": {
+        "en": "the space '{part}' is not name=low:high or name=a, b, c (e.g. "
+              "learning_rate=0.001:1; rnn_cell_type=rnn, gru, lstm)",
+        "ko": "탐색 공간 '{part}'을(를) 읽을 수 없습니다: 이름=낮음:높음 또는 이름=a, b, c 로 "
+              "쓰세요 (예: learning_rate=0.001:1; rnn_cell_type=rnn, gru, lstm)"},
+    "search_cannot_start": {"en": "Cannot search: {reason}", "ko": "탐색할 수 없습니다: {reason}"},
+    "search_ready": {"en": "Ready: press Start", "ko": "준비됨: 시작을 누르세요"},
+    "search_opening": {"en": "opening the study…", "ko": "스터디를 여는 중…"},
+    "search_running": {"en": "trial {number} running ({done} of {budget} batches spent, "
+                             "{seconds:.1f} s)",
+                       "ko": "시도 {number} 실행 중 (배치 {budget}개 중 {done}개 사용, "
+                             "{seconds:.1f}초)"},
+    "search_done": {"en": "done: {trials:plural=trial/trials} here in {seconds:.1f} s; the study "
+                          "'{study}' holds {total}",
+                    "ko": "완료: 이 컴퓨터에서 시도 {trials}개, {seconds:.1f}초; 스터디 "
+                          "'{study}'에는 {total}개"},
+    "search_stopped": {"en": "stopped after {trials:plural=trial/trials} ({seconds:.1f} s)",
+                       "ko": "시도 {trials}개 후 정지 ({seconds:.1f}초)"},
+    "search_refreshed": {"en": "study '{study}' read again: {total:plural=trial/trials}",
+                         "ko": "스터디 '{study}'를 다시 읽었습니다: 시도 {total}개"},
+    "search_no_study_yet": {"en": "no study yet: press Start", "ko": "아직 스터디가 없습니다: 시작을 누르세요"},
+    # --- hyperparameter search (search.py) -----------------------------------------------
+    # A storage URL is always shown with its password masked (postgresql://user:***@host/db).
+    "search_empty_space": {"en": "the search space is empty: name at least one hyperparameter",
+                           "ko": "탐색 공간이 비어 있습니다: 하이퍼파라미터를 하나 이상 주세요"},
+    "search_set_by_search": {
+        "en": "{name} is set by the search itself (every trial trains trial_batches batches): "
+              "give trial_batches, or fix it in base, instead of searching it",
+        "ko": "{name}은(는) 탐색이 직접 정합니다 (모든 시도는 trial_batches 배치를 학습합니다): "
+              "탐색하지 말고 trial_batches를 주거나 base에서 고정하세요"},
+    "search_no_values": {"en": "{name}: the list of values is empty",
+                         "ko": "{name}: 값 목록이 비어 있습니다"},
+    "search_bad_spec": {
+        "en": "{name}: give a (low, high) range, a list of values, or nothing for its default "
+              "range; got {value!r}",
+        "ko": "{name}: (low, high) 범위나 값 목록을 주거나, 기본 범위를 쓰려면 비워 두세요 "
+              "(받은 값: {value!r})"},
+    "search_empty_range": {
+        "en": "{name}: the range {low} .. {high} is empty: its low end must be below its high end",
+        "ko": "{name}: 범위 {low} .. {high}가 비어 있습니다: 아래 끝이 위 끝보다 작아야 합니다"},
+    "search_inverted_range": {
+        "en": "{name}: the range {low} .. {high} is inverted: give the lower value first",
+        "ko": "{name}: 범위 {low} .. {high}가 거꾸로입니다: 작은 값을 먼저 주세요"},
+    "search_bad_bound": {"en": "search space: {reason}", "ko": "탐색 공간: {reason}"},
+    "search_unknown_strategy": {
+        "en": "unknown search strategy '{name}'{hint}; strategies: {choices}",
+        "ko": "알 수 없는 탐색 전략 '{name}'{hint}; 가능한 전략: {choices}"},
+    "search_bad_budget": {
+        "en": "budget must be a whole number of training batches above 0, got {value!r}",
+        "ko": "budget은 0보다 큰 학습 배치 수(정수)여야 합니다 (받은 값: {value!r})"},
+    "search_budget_too_small": {
+        "en": "a budget of {budget} batches cannot pay for one trial of {trial_batches} "
+              "batches: raise the budget or lower trial_batches",
+        "ko": "budget {budget} 배치로는 {trial_batches} 배치짜리 시도 하나도 할 수 없습니다: "
+              "budget을 늘리거나 trial_batches를 줄이세요"},
+    "search_bad_trial_batches": {
+        "en": "trial_batches must be a whole number of batches above 0, got {value!r}",
+        "ko": "trial_batches는 0보다 큰 배치 수(정수)여야 합니다 (받은 값: {value!r})"},
+    "search_bad_url": {
+        "en": "'{url}' is not a storage this search can use: give a file name, "
+              "sqlite:///file.db or postgresql://user:password@host:port/database",
+        "ko": "'{url}'은(는) 쓸 수 있는 저장소가 아닙니다: 파일 이름, sqlite:///file.db 또는 "
+              "postgresql://user:password@host:port/database를 주세요"},
+    "search_unreachable": {
+        "en": "cannot reach the database at {url} ({reason}): is the server running, and are "
+              "its host and port right?",
+        "ko": "{url}의 데이터베이스에 연결할 수 없습니다 ({reason}): 서버가 켜져 있고 호스트와 "
+              "포트가 맞는지 확인하세요"},
+    "search_wrong_password": {
+        "en": "the database at {url} refused user '{user}': wrong password, or no such user",
+        "ko": "{url}의 데이터베이스가 사용자 '{user}'를 거부했습니다: 비밀번호가 틀렸거나 그런 "
+              "사용자가 없습니다"},
+    "search_no_database": {
+        "en": "the server at {url} has no database '{database}': create it first "
+              "(createdb {database})",
+        "ko": "{url}의 서버에 데이터베이스 '{database}'가 없습니다: 먼저 만드세요 "
+              "(createdb {database})"},
+    "search_storage_failed": {"en": "cannot use the storage {url}: {reason}",
+                              "ko": "저장소 {url}을(를) 쓸 수 없습니다: {reason}"},
+    "search_no_study": {"en": "no study '{study}' in {url}; studies there: {names}",
+                        "ko": "{url}에 스터디 '{study}'가 없습니다; 있는 스터디: {names}"},
+    "search_which_study": {"en": "which study? Give its name; studies in {url}: {names}",
+                           "ko": "어느 스터디인가요? 이름을 주세요; {url}에 있는 스터디: {names}"},
+    "search_foreign_study": {
+        "en": "study '{study}' in {url} was not made by seq2seq-lab search: choose another name",
+        "ko": "{url}의 스터디 '{study}'는 seq2seq-lab search가 만든 것이 아닙니다: 다른 이름을 "
+              "고르세요"},
+    "search_study_differs": {
+        "en": "study '{study}' was created with {name} = {stored}, not {given}: leave {name} "
+              "out to join it, or choose another study name",
+        "ko": "스터디 '{study}'는 {name} = {stored}(으)로 만들어졌습니다 ({given} 아님): 참여하려면 "
+              "{name}을(를) 빼고, 아니면 다른 스터디 이름을 고르세요"},
+    "search_summary": {
+        "en": "study '{study}' ({strategy}): {trials:plural=trial/trials} ({states})",
+        "ko": "스터디 '{study}' ({strategy}): 시도 {trials}개 ({states})"},
 }
