@@ -36,6 +36,8 @@ from seq2seq_lab.presets import LESSON_00_AROUND, LESSON_01_COMPARE_RATES, LESSO
 from seq2seq_lab.lr_finder import lr_find
 from seq2seq_lab.presets import (LESSON_03_GRID, LESSON_05_OPTIMIZERS, LESSON_05_OWN_RATES)
 from seq2seq_lab.presets import LESSON_02_SCHEDULES, LESSON_02_WARMUPS
+from seq2seq_lab.presets import (LESSON_09_GRID, LESSON_09_SPACE, LESSON_09_STRATEGIES,
+                                 LESSON_09_TRIALS)
 from seq2seq_lab.presets import (LESSON_04_BATCHES, LESSON_04_EPOCH_BATCHES, LESSON_04_PATIENCE,
                                  LESSON_04_RATES, LESSON_04_WARMUP)
 
@@ -55,6 +57,22 @@ def compare_cell(name: str, param: str, values):
         chosen = preset(name, fast=False)
         compare(chosen.config, {param: list(values)}, task=chosen.task,
                 task_options=dict(chosen.task_options))
+    return run
+
+
+def search_cell(strategy: str):
+    """A lesson 09 Search widget's Start: one search at the lesson's budget, in a fresh
+    SQLite file (a new study each time)."""
+    def run():
+        import tempfile
+        from pathlib import Path
+        from seq2seq_lab.search import search
+        chosen = preset("lesson_09_search")
+        space = LESSON_09_GRID if strategy == "grid" else LESSON_09_SPACE
+        with tempfile.TemporaryDirectory() as folder:
+            search(space, strategy, budget=LESSON_09_TRIALS * chosen.config.max_num_batches,
+                   task=chosen.task, task_options=chosen.task_options, base=chosen.config,
+                   storage=Path(folder) / "bench.db")
     return run
 
 
@@ -160,6 +178,8 @@ LESSON_RUNS = {
               ("lesson_08_clip_adam", "learning_rate", LESSON_08_ADAM_RATES))],
         ("Lab `lesson_08_attention` as it starts (mlp)", lab_run("lesson_08_attention")),
     ],
+    "09": [(f"Search `lesson_09_search`, {strategy}, {LESSON_09_TRIALS} trials' budget",
+            search_cell(strategy)) for strategy in LESSON_09_STRATEGIES],
 }
 
 

@@ -117,7 +117,9 @@ def train_in_browser(page, widget, before: str = "") -> str:
     previous = status.inner_text()
     widget.locator(".s2s-train").click()
     page.wait_for_function(
-        "([el, before]) => el.innerText !== before && /(run \\d+ finished|실행 \\d+ 완료)/.test(el.innerText)",
+        # A Lab's or Compare's "run 3 finished", a Search's "done: 12 trials ..." ("완료:").
+        "([el, before]) => el.innerText !== before && "
+        "/(run \\d+ finished|실행 \\d+ 완료|^done:|^완료:)/.test(el.innerText)",
         arg=[status.element_handle(), previous], timeout=300_000, polling=250)
     time.sleep(1.0)  # the final frame and diagnosis
     return status.inner_text()

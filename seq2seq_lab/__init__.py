@@ -25,7 +25,10 @@ Module map (one idea each; a lesson's curve is one call into one of these):
 - ``sensitivity``: one hyperparameter at a time against the defaults' seed band
 - ``setups``: ``Setup``, a Lab's set-up as a short share text or a JSON file, and
   ``run_code``, a run as the few lines of Python that reproduce it
-- ``cli``: ``seq2seq-lab train`` / ``describe``
+- ``search``: ``search``, hyperparameter search on Optuna (grid, random, quasi-random, TPE,
+  Hyperband) under a budget of training batches; its study at a URL (SQLite, or PostgreSQL for
+  a class)
+- ``cli``: ``seq2seq-lab train`` / ``describe`` / ``search``
 """
 from .config import ConfigError, Seq2SeqConfig, describe
 from .data import Task, make_task, task_names
@@ -40,15 +43,17 @@ from .compare import compare
 from .diagnose import Diagnosis, diagnose
 from .lr_finder import LRFinderResult, lr_find
 from .setups import Setup, SetupError, run_code
+from .search import SearchError, search   # optuna is imported only when a search runs
 
 __all__ = [
     "ConfigError", "Seq2SeqConfig", "describe", "Task", "make_task", "task_names", "History",
     "get_language", "set_language", "build_model", "count_parameters", "preset",
     "preset_names", "learning_rate_at", "evaluate", "train",
 ]
-__all__ += ["Lab", "Compare", "Question", "Sensitivity", "language_switch"]
+__all__ += ["Lab", "Compare", "Question", "Sensitivity", "Search", "language_switch"]
 __all__ += ["compare", "diagnose", "Diagnosis", "lr_find", "LRFinderResult"]
 __all__ += ["Setup", "SetupError", "run_code"]
+__all__ += ["search", "SearchError"]
 __version__ = "0.1.0"
 
 
@@ -70,4 +75,7 @@ def __getattr__(name):
     if name == "Question":
         from .widgets.question import Question
         return Question
+    if name == "Search":
+        from .widgets.search import Search
+        return Search
     raise AttributeError(f"module 'seq2seq_lab' has no attribute {name!r}")

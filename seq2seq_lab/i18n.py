@@ -951,7 +951,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "search_space": {"en": "space", "ko": "탐색 공간"},
     "search_storage": {"en": "storage", "ko": "저장소"},
     "search_study": {"en": "study", "ko": "스터디"},
-    "search_budget_note": {"en": "{trials} trials x {batches} batches = {total} batches",
+    "search_budget_note": {"en": "{trials:plural=trial/trials} x {batches} batches = {total} batches",
                            "ko": "시도 {trials}개 x 배치 {batches} = 배치 {total}"},
     "search_bad_space": {
         "en": "the space '{part}' is not name=low:high or name=a, b, c (e.g. "

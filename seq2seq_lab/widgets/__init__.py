@@ -12,5 +12,6 @@ top (``from seq2seq_lab import Lab``); these modules are where they live:
 - ``exports``: PNG, CSV and HTML files a learner saves
 - ``question`` (``Question``): a checked "predict first" question, shown beside a Lab's runs
 - ``sensitivity`` (``Sensitivity``): each hyperparameter changed alone, rows filling in live
+- ``search`` (``Search``): a hyperparameter search, trials filling in live (lesson 09)
 - ``language`` (``language_switch``): English or Korean for the widgets built after it
 """

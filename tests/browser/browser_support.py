@@ -236,11 +236,12 @@ def slug(notebook: Path) -> str:
 
 
 def has_lab_widget(notebook: Path) -> bool:
-    """A lesson shows a Lab (or Compare) widget when one of its code cells builds one."""
+    """A lesson shows a training widget (Lab, Compare, Sensitivity or Search) when one of its
+    code cells builds one."""
     cells = json.loads(notebook.read_text())["cells"]
     code = "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
                      for c in cells if c["cell_type"] == "code")
-    return bool(re.search(r"\b(Lab|Compare)\(", code))
+    return bool(re.search(r"\b(Lab|Compare|Sensitivity|Search)\(", code))
 
 
 # "run N finished": a Compare's progress line also names a run ("0 of 2 settings finished;

@@ -30,7 +30,7 @@ WORKERS_LESSON = "04_batch_size_and_epochs"
 # Stop pressed right after Train, on this lesson's first Lab: the same Lab class in every
 # lesson, so once is enough (its Stop is tested with events in tests/test_widgets.py too).
 STOP_LESSON = "01_learning_rate"
-WIDGET_ROOT = ".s2s-lab, .s2s-compare, .s2s-sensitivity"
+WIDGET_ROOT = ".s2s-lab, .s2s-compare, .s2s-sensitivity, .s2s-search"
 # What a lesson's page is checked for beyond every lesson's checks, before its widgets are
 # exercised (on the same page: another page would Run All the lesson again).
 PAGE_CHECKS = {"01_learning_rate": check_predict_first_question}
@@ -78,14 +78,17 @@ def test_lesson_in_jupyterlab(notebook, open_lab_page):
         picked, kinds = [], set()
         for index in range(widgets.count()):
             classes = widgets.nth(index).get_attribute("class") or ""
-            kind = next((k for k in ("lab", "sensitivity") if f"s2s-{k}" in classes), "compare")
+            kind = next((k for k in ("lab", "sensitivity", "search") if f"s2s-{k}" in classes),
+                        "compare")
             if kind not in kinds:
                 kinds.add(kind)
                 picked.append(index)
         for index in picked:
             widget = widgets.nth(index)
             widget.scroll_into_view_if_needed()
-            exercise_widget(lab, widget, f"{notebook.name} widget {index + 1}")
+            exercise = (start_small_search if "s2s-search" in (widget.get_attribute("class") or "")
+                        else exercise_widget)
+            exercise(lab, widget, f"{notebook.name} widget {index + 1}")
             problems = lab.cell_problems()
             assert not problems, (f"{notebook.name} shows errors after training:\n"
                                   + "\n".join(problems))
@@ -163,6 +166,60 @@ def exercise_widget(lab, widget, lesson: str) -> None:
     assert lab.kernel_status() == "idle"
     if new_runs == 1 and lesson.startswith(STOP_LESSON):
         check_stop(lab, widget, lesson)
+
+
+def start_small_search(lab, widget, lesson: str) -> None:
+    """Search: the budget slider to its smallest (the keyboard's Home), Start, the figure
+    changes, the search ends; the kernel's widget then holds one more search, of trials that
+    fit that budget."""
+    page = lab.page
+    handle = widget.locator(".s2s-param-budget .noUi-handle").first
+    if handle.get_attribute("aria-valuenow") != handle.get_attribute("aria-valuemin"):
+        before = handle.get_attribute("aria-valuenow")
+        handle.focus()
+        handle.press("Home")
+        page.wait_for_function(
+            "([el, before]) => el.getAttribute('aria-valuenow') !== before",
+            arg=[handle.element_handle(), before], timeout=10_000)
+    budget = round(float(handle.get_attribute("aria-valuenow")))
+    searches_before = kernel_searches(lab)
+    figure_before = image_source(widget)
+    widget.locator(".s2s-train").first.click()
+    page.wait_for_function(
+        """([root, before]) => {
+             const img = root.querySelector('.s2s-figure img, img.s2s-figure');
+             return img && img.getAttribute('src') !== before;
+           }""",
+        arg=[widget.element_handle(), figure_before], timeout=RUN_TIMEOUT_MS)
+    status = widget.locator(".s2s-status").first
+    page.wait_for_function("(el) => (el.innerText || '').startsWith('done:')",
+                           arg=status.element_handle(), timeout=RUN_TIMEOUT_MS)
+    lab.wait_kernel_idle()
+    after = kernel_searches(lab)
+    assert len(after) == len(searches_before), (searches_before, after)
+    grown = [(a, b) for a, b in zip(after, searches_before) if a != b]
+    assert len(grown) == 1 and grown[0][0][0] == grown[0][1][0] + 1, (
+        f"{lesson}: one widget should have finished one more search: "
+        f"{searches_before} -> {after}")
+    trials = grown[0][0][1]
+    # A diverged or pruned trial costs fewer batches and leaves room for one more.
+    assert 1 <= trials <= budget + 1, f"{lesson}: {trials} trials for a budget of {budget}"
+    print(f"{lesson}: a search of budget {budget}: {status.inner_text()!r}")
+
+
+_KERNEL_SEARCHES = """
+import gc as _gc, json as _json
+print(_json.dumps([[o.finished_count, len(o.result.trials) if o.result else 0]
+                   for o in _gc.get_objects() if type(o).__name__ == 'Search'
+                   and not isinstance(o, type) and hasattr(o, 'finished_count')]))
+"""
+
+
+def kernel_searches(lab) -> list:
+    """``[[finished searches, trials of the last one], ...]``, one entry per Search widget."""
+    out = lab.execute(_KERNEL_SEARCHES)
+    assert "KERNEL ERROR" not in out, out
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def check_stop(lab, widget, lesson: str) -> None:
@@ -293,7 +350,8 @@ def slider_parameter(handle) -> str:
 # in ``runs`` (Histories carrying their config).
 _KERNEL_RECORD = """
 import gc as _gc, json as _json
-_labs = [o for o in _gc.get_objects() if type(o).__name__ in ('Lab', 'Compare', 'Sensitivity')
+_labs = [o for o in _gc.get_objects()
+         if type(o).__name__ in ('Lab', 'Compare', 'Sensitivity', 'Search')
          and not isinstance(o, type) and hasattr(o, 'finished_count')]
 print(_json.dumps([[l.finished_count,
                     # a task option (Compare over seq_len) is in task_options, not the config
