@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from widget_screenshots import lab_page, train_in_browser  # noqa: E402
 
 # Cells that read what a widget above them trained: run again after the training.
-READS_RUNS = (".latest", "attention_maps(", ".runs")
+READS_RUNS = (".latest", "attention_maps(", ".runs", ".result", "searches_table(")
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
     env = {"SEQ2SEQ_LAB_THEME": "projector"} if args.projector else {}
     with lab_page(notebook, f"lesson{args.lesson}", env=env, viewport=(1280, 720)) as page:
         panel = page.locator(".jp-NotebookPanel:visible")
-        widgets = panel.locator(".s2s-lab, .s2s-compare, .s2s-sensitivity")
+        widgets = panel.locator(".s2s-lab, .s2s-compare, .s2s-sensitivity, .s2s-search")
         widgets.first.wait_for(timeout=120_000)
         for index in range(widgets.count()):
             widget = widgets.nth(index)

@@ -400,7 +400,7 @@ class Search(LivePanel):
 
 def searches_table(*searches):
     """The searches side by side (``Search`` widgets or ``SearchResult``s): strategy, trials
-    (pruned, diverged), batches spent, different values tried per range, the best score and
+    (pruned, diverged), batches spent, different values tried per dimension, the best score and
     its settings.  A widget not started yet is a row that says so."""
     from IPython.display import HTML
     from ..search_plots import best_of
@@ -414,9 +414,10 @@ def searches_table(*searches):
             rows.append([name.value if name is not None else "?", t("search_ready")] + [""] * 6)
             continue
         trials = [trial for trial in result.trials if trial.state in ("complete", "pruned")]
-        ranges = [d["name"] for d in result.settings["space"] if "choices" not in d]
+        # Every dimension, a grid's listed values too: "learning_rate: 4" is the grid's point.
+        names = [d["name"] for d in result.settings["space"]]
         tried = ", ".join(f"{name}: {len({trial.params.get(name) for trial in trials})}"
-                          for name in ranges)
+                          for name in names)
         best = best_of(trials)
         rows.append([result.settings["strategy"], len(trials),
                      sum(trial.state == "pruned" for trial in trials),
