@@ -97,3 +97,20 @@ def test_space_text_round_trips():
     assert parse_space("learning_rate=0.001..0.1") == {"learning_rate": (0.001, 0.1)}
     with pytest.raises(ValueError):
         parse_space("   ")
+
+
+def test_searches_table_counts_the_values_each_search_tried(tmp_path):
+    """The lesson's table: a 2 x 2 grid tries 2 rates and 2 cells in its 4 trials; random
+    search a new rate in every trial."""
+    from seq2seq_lab.widgets.search import searches_table
+    common = dict(task="reverse", task_options={"seq_len": 4, "val_size": 20},
+                  base={"rnn_num_hidden": 16, "checkpoint_frequency_num_batches": 4},
+                  trial_batches=8, storage=str(tmp_path / "table.db"))
+    grid = search({"learning_rate": [0.01, 0.1], "rnn_cell_type": ["rnn", "gru"]}, "grid",
+                  budget=32, **common)
+    random = search({"learning_rate": (0.001, 0.1), "rnn_cell_type": ["rnn", "gru"]},
+                    "random", budget=32, **common)
+    table = searches_table(grid, random).data
+    assert "learning_rate: 2, rnn_cell_type: 2" in table           # the grid's 2 x 2 points
+    assert "learning_rate: 4, rnn_cell_type:" in table             # a new rate each trial
+    assert table.count("<tr>") == 3                                # a head and two searches
