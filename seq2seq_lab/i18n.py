@@ -974,6 +974,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "search_refreshed": {"en": "study '{study}' read again: {total:plural=trial/trials}",
                          "ko": "스터디 '{study}'를 다시 읽었습니다: 시도 {total}개"},
     "search_no_study_yet": {"en": "no study yet: press Start", "ko": "아직 스터디가 없습니다: 시작을 누르세요"},
+    "search_others_finished": {"en": "the study '{study}' now holds {total:plural=trial/trials}, "
+                                     "other machines' among them",
+                               "ko": "스터디 '{study}'에 이제 시도 {total}개가 있습니다 (다른 "
+                                     "컴퓨터의 시도 포함)"},
     # --- hyperparameter search (search.py) -----------------------------------------------
     # A storage URL is always shown with its password masked (postgresql://user:***@host/db).
     "search_empty_space": {"en": "the search space is empty: name at least one hyperparameter",

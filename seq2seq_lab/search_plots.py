@@ -126,6 +126,23 @@ def _marks(ax: Axes, look, x, y, kind: str, **extra) -> None:
                  **{**styles[kind], **extra})
 
 
+def _empty(ax: Axes, look) -> Axes:
+    """No finished trial yet: a note where the dots will be."""
+    ax.set_ylim(0, 3)
+    note(ax, look.t("search_empty"), look)
+    return ax
+
+
+def _scored_marks(ax: Axes, look, done: Sequence[SearchTrial], x_of) -> list[SearchTrial]:
+    """The trials that have a score (not diverged) at ``x_of(trial)``: dots, hollow if pruned;
+    returns them."""
+    real = [t for t in done if not t.diverged]
+    for kind, group in (("done", [t for t in real if t.state == "complete"]),
+                        ("pruned", [t for t in real if t.state == "pruned"])):
+        _marks(ax, look, [x_of(t) for t in group], [t.value for t in group], kind)
+    return real
+
+
 def _scale_scores(ax: Axes, values: Sequence[float]) -> bool:
     """Log y when the scores span a decade; round limits (``panels.settle_y``)."""
     log = spans_decade(values)
@@ -146,13 +163,8 @@ def draw_trials(ax: Axes, trials: Sequence[SearchTrial], *, theme="notebook",
     done = finished(trials)
     if not done:
         ax.set_xlim(-0.5, 10)
-        ax.set_ylim(0, 3)
-        note(ax, look.t("search_empty"), look)
-        return ax
-    real = [t for t in done if not t.diverged]
-    for kind, group in (("done", [t for t in real if t.state == "complete"]),
-                        ("pruned", [t for t in real if t.state == "pruned"])):
-        _marks(ax, look, [t.number for t in group], [t.value for t in group], kind)
+        return _empty(ax, look)
+    real = _scored_marks(ax, look, done, lambda t: t.number)
     numbers, best = running_best(done)
     if numbers:
         # Extended to the last trial: the line says "the best so far" at every trial.
@@ -213,13 +225,8 @@ def draw_dimension(ax: Axes, trials: Sequence[SearchTrial], dimension: Dimension
         # The range searched, shaded: dots outside it would mean a bug, empty parts a gap.
         ax.axvspan(dimension.low, dimension.high, color="#EEEEEE", zorder=0, linewidth=0)
     if not done:
-        ax.set_ylim(0, 3)
-        note(ax, look.t("search_empty"), look)
-        return ax
-    real = [t for t in done if not t.diverged]
-    for kind, group in (("done", [t for t in real if t.state == "complete"]),
-                        ("pruned", [t for t in real if t.state == "pruned"])):
-        _marks(ax, look, [x_of(t) for t in group], [t.value for t in group], kind)
+        return _empty(ax, look)
+    real = _scored_marks(ax, look, done, x_of)
     winner = best_of(done)
     if winner is not None:
         _marks(ax, look, [x_of(winner)], [winner.value], "best")

@@ -7,6 +7,9 @@ import pytest
 
 pytest.importorskip("optuna")
 
+import time  # noqa: E402
+
+import seq2seq_lab.widgets.search as search_widget  # noqa: E402
 from seq2seq_lab import Search  # noqa: E402
 from seq2seq_lab.search import search  # noqa: E402
 from seq2seq_lab.widgets.search import format_space, parse_space  # noqa: E402
@@ -77,7 +80,8 @@ def test_an_unreachable_server_is_a_message_and_the_password_stays_hidden(tmp_pa
     panel.close()
 
 
-def test_other_machines_trials_appear_after_a_refresh(tmp_path):
+def test_other_machines_trials_appear_after_a_refresh(tmp_path, monkeypatch):
+    monkeypatch.setattr(search_widget, "WATCH_SECONDS", 3600.0)   # only Refresh reads here
     panel = widget(tmp_path, trials=2, study_name="class")
     panel.start()
     assert panel.wait(60) and len(panel.trials) == 2
@@ -89,6 +93,27 @@ def test_other_machines_trials_appear_after_a_refresh(tmp_path):
     assert len(panel.trials) == 4 and "4 trials" in panel.message
     assert sum(trial.history is not None for trial in panel.trials) == 2   # ours have Histories
     panel.close()
+
+
+def test_an_idle_widget_shows_other_machines_trials_as_they_finish(tmp_path, monkeypatch):
+    monkeypatch.setattr(search_widget, "WATCH_SECONDS", 0.05)
+    panel = widget(tmp_path, trials=2, study_name="class")
+    panel.start()
+    assert panel.wait(60) and len(panel.trials) == 2
+    frames = panel.drawer.frames
+    search(budget=16, storage=tmp_path / "search.db", study_name="class")   # another machine
+    # Without a click: the watcher re-reads the study and redraws (waits on those events).
+    def shown():
+        return (len(panel.trials) == 4 and all(t.state == "complete" for t in panel.trials)
+                and "now holds 4 trials" in panel.status.value)
+    deadline = time.monotonic() + 60
+    while not shown() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert shown(), (panel.trials, panel.status.value)
+    assert panel.drawer.frames > frames
+    panel.close()
+    panel._watcher.join(5)
+    assert not panel._watcher.is_alive()                    # close ends the watcher too
 
 
 def test_space_text_round_trips():

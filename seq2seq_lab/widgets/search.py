@@ -37,6 +37,9 @@ from .live import build_task
 from .panel import LivePanel
 
 MAX_TRIALS = 60        # the budget slider's end: a minute or two of trials, not an afternoon
+# After its first search an idle widget re-reads its study this often, so trials that other
+# machines finish (a class-wide study) appear without a click; one small query each time.
+WATCH_SECONDS = 5.0
 
 
 def parse_space(text: str) -> dict:
@@ -132,6 +135,8 @@ class Search(LivePanel):
         self._matplotlib_figure = None
         self._this_run: list = []          # this worker's finished trials, with Histories
         self._study = None                 # the study re-read after each trial (load_search)
+        self._closed = threading.Event()   # ends the watcher (close)
+        self._watcher: threading.Thread | None = None
         self.trial_batches = self.base_config.max_num_batches or (
             total_steps(self.base_config, self.task) if self.task is not None else 1)
         if strategy not in STRATEGIES:
@@ -305,6 +310,32 @@ class Search(LivePanel):
         if self.question is not None:
             self.question.run_started(number)
         self.drawer.request(final=True)
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, name="seq2seq-lab-watch",
+                                             daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        """While no search runs here, re-read the study every WATCH_SECONDS and redraw when
+        another machine added or finished a trial.  A server away for a moment is asked
+        again next time: the widget keeps what it showed."""
+        while not self._closed.wait(WATCH_SECONDS):
+            if self._searching or self.result is None:
+                continue
+            before = [(trial.number, trial.state) for trial in self.trials]
+            try:
+                self._reread()
+            except Exception:   # noqa: BLE001 - a lost connection; the next read may work
+                continue
+            if [(trial.number, trial.state) for trial in self.trials] != before:
+                with self._lock:
+                    self._status_text = t("search_others_finished", self.language,
+                                          study=self.result.study_name, total=len(self.trials))
+                self.drawer.request(final=True)
+
+    def close(self) -> None:
+        self._closed.set()
+        super().close()
 
     def _reread(self) -> None:
         """Every trial of the study, from storage (other workers' too)."""

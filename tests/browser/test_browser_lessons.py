@@ -125,15 +125,8 @@ def exercise_widget(lab, widget, lesson: str) -> None:
 
     # Train, and (a Lab) Stop once the figure moved.  A fast-mode run lasts a few seconds and the
     # status lags it, so this Stop often lands after the end: check_stop() tests Stop on its own.
-    figure_before = image_source(widget)
     train_at = time.monotonic()
-    widget.locator(".s2s-train").first.click()
-    page.wait_for_function(
-        """([root, before]) => {
-             const img = root.querySelector('.s2s-figure img, img.s2s-figure');
-             return img && img.getAttribute('src') !== before;
-           }""",
-        arg=[widget.element_handle(), figure_before], timeout=RUN_TIMEOUT_MS)
+    press_train_and_see_the_figure_change(page, widget)
     # A Lab run is stopped; a Compare is left to finish (a few seconds in fast mode): Stop
     # may come before one of its runs has started (its worker still importing torch on a busy
     # machine), and such a run is left out.  Stopping a Compare is tested with events in
@@ -183,14 +176,7 @@ def start_small_search(lab, widget, lesson: str) -> None:
             arg=[handle.element_handle(), before], timeout=10_000)
     budget = round(float(handle.get_attribute("aria-valuenow")))
     searches_before = kernel_searches(lab)
-    figure_before = image_source(widget)
-    widget.locator(".s2s-train").first.click()
-    page.wait_for_function(
-        """([root, before]) => {
-             const img = root.querySelector('.s2s-figure img, img.s2s-figure');
-             return img && img.getAttribute('src') !== before;
-           }""",
-        arg=[widget.element_handle(), figure_before], timeout=RUN_TIMEOUT_MS)
+    press_train_and_see_the_figure_change(page, widget)
     status = widget.locator(".s2s-status").first
     page.wait_for_function("(el) => (el.innerText || '').startsWith('done:')",
                            arg=status.element_handle(), timeout=RUN_TIMEOUT_MS)
@@ -220,6 +206,18 @@ def kernel_searches(lab) -> list:
     out = lab.execute(_KERNEL_SEARCHES)
     assert "KERNEL ERROR" not in out, out
     return json.loads(out.strip().splitlines()[-1])
+
+
+def press_train_and_see_the_figure_change(page, widget) -> None:
+    """Press Train (a Search's Start) and wait until the widget shows a new figure."""
+    figure_before = image_source(widget)
+    widget.locator(".s2s-train").first.click()
+    page.wait_for_function(
+        """([root, before]) => {
+             const img = root.querySelector('.s2s-figure img, img.s2s-figure');
+             return img && img.getAttribute('src') !== before;
+           }""",
+        arg=[widget.element_handle(), figure_before], timeout=RUN_TIMEOUT_MS)
 
 
 def check_stop(lab, widget, lesson: str) -> None:
