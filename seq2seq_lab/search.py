@@ -765,13 +765,18 @@ def create_study(space=None, strategy: str | None = None, *, storage=None,
     return result
 
 
+def default_study_name(task_name: str, strategy: str | None) -> str:
+    """The study a search joins when given no name: ``"<task>_<strategy>"``."""
+    return f"{task_name}_{strategy or 'tpe'}"
+
+
 def _open(space, strategy, storage, study_name, task, task_options, base, seed, trial_batches,
           heartbeat_interval):
     """(result without trials, storage, created): the settings asked for, the study opened."""
     if strategy is not None:
         _check_strategy(strategy)
     task_name = getattr(task, "name", task) or "reverse"
-    name = study_name or f"{task_name}_{strategy or 'tpe'}"
+    name = study_name or default_study_name(task_name, strategy)
     settings = _settings(space, strategy or "tpe", task or "reverse", task_options, base,
                          0 if seed is None else seed, trial_batches)
     asked = dict(strategy=strategy, space=space, task=task, task_options=task_options,

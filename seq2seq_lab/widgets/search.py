@@ -354,9 +354,10 @@ class Search(LivePanel):
     def _trial_started(self, number: int) -> None:
         if self._study is None:
             # The study exists once its first trial starts: open it for re-reading.
-            from ..search import load_search
+            from ..search import default_study_name, load_search
             settings = self._settings
-            name = settings["study_name"] or f"{self.task_name}_{settings['strategy']}"
+            name = settings["study_name"] or default_study_name(self.task_name,
+                                                                settings["strategy"])
             self._study = load_search(settings["storage"], name)
             self._reread()
         with self._lock:
