@@ -5,10 +5,14 @@ share a setting (lesson 07's LSTM at forget bias 0 is its cells comparison's LST
 preset is lesson 01's good rate and the baseline of several other lessons).  Training is
 deterministic for a config, task, task options and seed, so a setting trained once stands for
 every claim that names it: within a test process from memory, across the test processes of one
-pytest session from a folder both can read (``RUNS_ENV``, made by tests/conftest.py).
+pytest session from a folder both can read (``RUNS_ENV``, made by tests/conftest.py).  A lock
+file per setting there makes a process that needs a setting the other is training wait for it
+instead of training it a second time.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -56,6 +60,20 @@ def _keep(key, history) -> None:
         os.replace(partial, path)
 
 
+@contextlib.contextmanager
+def _locked(keys):
+    """Hold the lock file of every key in ``keys`` (no shared folder: nothing to hold).
+
+    Taken in one order (sorted paths), so two processes wanting overlapping settings cannot
+    each hold one the other waits for."""
+    paths = sorted({path.with_suffix(".lock") for path in map(_file, keys) if path is not None})
+    with contextlib.ExitStack() as stack:
+        for path in paths:
+            stream = stack.enter_context(path.open("w"))
+            fcntl.flock(stream, fcntl.LOCK_EX)   # released when the stream closes
+        yield
+
+
 def lesson_runs(name: str, param: str, values, seeds=SEEDS, **overrides) -> dict:
     """{(value, seed): History} of preset ``name`` (with ``overrides``) at each value of
     ``param``, a config field or a task option (``seq_len``, ...), over ``seeds``.
@@ -75,12 +93,20 @@ def lesson_runs(name: str, param: str, values, seeds=SEEDS, **overrides) -> dict
 
     missing = [v for v in values if not all(_recall(key(v, seed)) for seed in seeds)]
     if missing:
+        with _locked([key(v, seed) for v in missing for seed in seeds]):
+            _train_missing(chosen, base, param, values, seeds, key)
+    return {(value, seed): _trained[key(value, seed)] for value in values for seed in seeds}
+
+
+def _train_missing(chosen, base, param, values, seeds, key) -> None:
+    # Asked again under the locks: the other process may have trained some meanwhile.
+    missing = [v for v in values if not all(_recall(key(v, seed)) for seed in seeds)]
+    if missing:
         for history in compare(base, vary={param: missing}, task=chosen.task,
                                task_options=chosen.task_options, seeds=list(seeds)):
             value = (history.task_options[param] if param in TASK_OPTION_FIELDS
                      else getattr(history.config, param))
             _keep(key(value, history.seed), history)
-    return {(value, seed): _trained[key(value, seed)] for value in values for seed in seeds}
 
 
 def lesson_run(name: str, seed: int = 0, **overrides):

@@ -1,16 +1,45 @@
 """diagnose(): the labelled battery of real runs (``seq2seq_lab/diagnose/cases.py``: whole
 runs, runs in progress, runs stopped, seeds, beside the other runs of their figure), then edge
 cases on hand-made Histories."""
+import copy
 import math
 
 import pytest
 import torch
 
-from seq2seq_lab import Diagnosis, History, Seq2SeqConfig, diagnose
+from lesson_runs import lesson_runs
+from seq2seq_lab import Diagnosis, History, Seq2SeqConfig, diagnose, preset
 from seq2seq_lab.config import format_value
 from seq2seq_lab.diagnose import KINDS, diagnose_seeds
 from seq2seq_lab.diagnose.cases import CASES, GROUPS, history_at, train_group, verdict_of
 from seq2seq_lab.diagnose.rules import TOO_LARGE, TOO_SMALL
+
+
+def shared_group(name: str) -> list[History] | None:
+    """A group that is the default preset varied in one setting (lesson 01's rates at seed 0,
+    its 1e-3 over seeds) from the lesson tests' shared runs, labelled as its own ``compare``
+    labels them; None for any other group.  The runs are the same either way (a compared run
+    equals its lone run), so lesson 01's tests and this battery train them once between them."""
+    group, default = GROUPS[name], preset("default", fast=False)
+    if len(group.vary) != 1:
+        return None
+    (param, values), = group.vary.items()
+    if (group.task, group.options) != (default.task, default.task_options) or \
+            Seq2SeqConfig(**group.overrides) != default.config.replace(**group.overrides):
+        return None
+    if param == "seed":
+        field, value = "learning_rate", Seq2SeqConfig(**group.overrides).learning_rate
+        got = lesson_runs("default", field, [value], seeds=values)
+        pairs = [(got[(value, seed)], f"seed={seed}") for seed in values]
+    else:
+        got = lesson_runs("default", param, values, seeds=(0,), **group.overrides)
+        pairs = [(got[(value, 0)], f"{param}={format_value(value)}") for value in values]
+    histories = []
+    for history, label in pairs:
+        history = copy.copy(history)   # the shared run stays as the lesson tests see it
+        history.label = label
+        histories.append(history)
+    return histories
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +51,7 @@ def runs():
 
     def get(name):
         if name not in trained:
-            trained[name] = train_group(name)
+            trained[name] = shared_group(name) or train_group(name)
         return trained[name]
     yield get
     torch.set_num_threads(threads)

@@ -8,27 +8,29 @@ early and then climbs while the training loss keeps falling (overfitting); 4 uni
 ends the run 3 evaluations after its best and hands back the best weights.  Of
 ``lesson_06_depth`` (adding 4-digit numbers):
 within 160 steps, extra layers did not help at equal width and cost at equal weights.
-Each test trains the runs of its claim once (module fixtures), with ``compare`` spreading
-them over the worker processes.
+Every setting trains once per test process (``lesson_runs``, shared between claims: the
+128-unit end of the capacity slider is the plain run of the bands and the full run early
+stopping is checked against), its values and seeds spread over the worker processes by
+``compare``.
 """
 import statistics
 
 import pytest
 
-from seq2seq_lab import compare, diagnose, evaluate, preset
+from lesson_runs import lesson_runs
+from seq2seq_lab import diagnose, evaluate, preset
 from seq2seq_lab.presets import (LESSON_06_EQUAL_WEIGHTS, LESSON_06_EQUAL_WIDTH,
                                  LESSON_06_HIDDEN, LESSON_06_MORE_DATA, LESSON_06_PATIENCE)
-from seq2seq_lab.seed_bands import train_seeds
 from seq2seq_lab.training import resolve_task
 
 SEEDS = [0, 1, 2]
 OVERFIT = preset("lesson_06_overfit", fast=False)
-DEPTH = preset("lesson_06_depth", fast=False)
 
 
-def runs_of(chosen, vary=None, task_options=None):
-    return compare(chosen.config, vary=vary or {}, task=chosen.task,
-                   task_options={**chosen.task_options, **(task_options or {})}, seeds=SEEDS)
+def runs_of(name: str, param: str, value, **overrides) -> list:
+    """Preset ``name`` with ``param`` at ``value``: [History per seed]."""
+    runs = lesson_runs(name, param, [value], seeds=SEEDS, **overrides)
+    return [runs[(value, seed)] for seed in SEEDS]
 
 
 def smoothed_end(history, batches=10):
@@ -38,17 +40,18 @@ def smoothed_end(history, batches=10):
 @pytest.fixture(scope="module")
 def capacity():
     """The capacity slider's two ends, 3 seeds each: {units: [History per seed]}."""
-    runs = runs_of(OVERFIT, vary={"rnn_num_hidden": list(LESSON_06_HIDDEN.values())})
-    return {units: [h for h in runs if h.config.rnn_num_hidden == units]
-            for units in LESSON_06_HIDDEN.values()}
+    units = list(LESSON_06_HIDDEN.values())
+    runs = lesson_runs("lesson_06_overfit", "rnn_num_hidden", units, seeds=SEEDS)
+    return {width: [runs[(width, seed)] for seed in SEEDS] for width in units}
 
 
 @pytest.fixture(scope="module")
 def bands_runs():
-    """The notebook's bands cell, as it calls it."""
-    runs = train_seeds({"plain": "lesson_06_overfit", "regularised": "lesson_06_regularised"},
-                       seeds=SEEDS, fast=False)
-    return {label: [h for h in runs if h.label == label] for label in ("plain", "regularised")}
+    """The notebook's bands cell: ``train_seeds`` of both presets (a ``compare`` of each over
+    the seeds, so the same runs as ``lesson_runs`` trains)."""
+    return {label: runs_of(name, "rnn_num_hidden", preset(name, fast=False).config.rnn_num_hidden)
+            for label, name in (("plain", "lesson_06_overfit"),
+                                ("regularised", "lesson_06_regularised"))}
 
 
 def test_big_model_overfits_validation_climbs_while_training_falls(capacity):
@@ -72,7 +75,7 @@ def test_tiny_model_underfits(capacity):
 
 
 def test_more_data_lowers_validation_loss_and_removes_the_climb(capacity):
-    more = runs_of(OVERFIT, task_options={"train_size": LESSON_06_MORE_DATA})
+    more = runs_of("lesson_06_overfit", "train_size", LESSON_06_MORE_DATA)
     small = capacity[LESSON_06_HIDDEN["overfits"]]
     for big, few in zip(more, small):
         assert big.steps == few.steps == 200                  # same run length, more data
@@ -107,7 +110,7 @@ def test_dropout_and_l2_stop_the_climb(bands_runs):
 
 def test_early_stopping_stops_three_evaluations_after_the_best(capacity):
     plain = capacity[LESSON_06_HIDDEN["overfits"]]
-    stopped = runs_of(OVERFIT, vary={"early_stopping_patience": [LESSON_06_PATIENCE]})
+    stopped = runs_of("lesson_06_overfit", "early_stopping_patience", LESSON_06_PATIENCE)
     every = OVERFIT.config.checkpoint_frequency_num_batches
     for full, early in zip(plain, stopped):
         assert early.stopped_early and early.steps < full.steps
@@ -133,11 +136,10 @@ def depth():
     for layers in sorted({layers for layers, _ in shapes}):
         # one comparison per depth (its widths x seeds), so the pool keeps both cores busy
         widths = [units for l, units in shapes if l == layers]
-        config = DEPTH.config.replace(num_layers_encoder=layers, num_layers_decoder=layers)
-        runs = compare(config, vary={"rnn_num_hidden": widths}, task=DEPTH.task,
-                       task_options=DEPTH.task_options, seeds=SEEDS)
+        runs = lesson_runs("lesson_06_depth", "rnn_num_hidden", widths, seeds=SEEDS,
+                           num_layers_encoder=layers, num_layers_decoder=layers)
         for units in widths:
-            out[(layers, units)] = [h for h in runs if h.config.rnn_num_hidden == units]
+            out[(layers, units)] = [runs[(units, seed)] for seed in SEEDS]
     return out
 
 
