@@ -282,6 +282,43 @@ def test_live_frames_of_several_panels_equal_frames_drawn_from_scratch(theme, la
         tuple(frames[-1].attention[-1]["source"]), tuple(frames[-1].attention[-1]["output"]))
 
 
+def test_sensitivity_rows_are_drawn_when_a_run_finishes_and_frames_equal_a_fresh_figure():
+    """The sensitivity panel's rows change only when a run finishes, so they are drawn into
+    the cached background then; the frames of a run in progress between those moments must
+    still look like a figure drawn from nothing, and must not draw the rows again."""
+    from seq2seq_lab.sensitivity import around_settings
+    settings = around_settings(SMALL, {"learning_rate": [1e-2]}, seeds=(0,))
+    finished, frames = [], []
+
+    class Capture:
+        def on_batch_end(self, history):
+            if history.steps in (2, 6):
+                frames.append(snapshot(history))
+
+    for setting in settings:
+        finished.append(train(setting.config, task=task(), seed=setting.seed,
+                              callbacks=[Capture()], label=setting.label))
+    planned = finished[0].steps
+    scenes = [[RunView(frames[0], settings[0].label, "#0072B2", "current", planned)],
+              [RunView(finished[0], settings[0].label, "#0072B2", "member", planned),
+               RunView(frames[2], settings[1].label, "#D55E00", "current", planned)],
+              [RunView(finished[0], settings[0].label, "#0072B2", "member", planned),
+               RunView(frames[3], settings[1].label, "#D55E00", "current", planned)],
+              [RunView(h, s.label, c, "member", planned)
+               for h, s, c in zip(finished, settings, ("#0072B2", "#D55E00"))]]
+    live = LabFigure("notebook", "en", ["sensitivity"])
+    rows = live.panel("sensitivity")
+    built = []
+    original = rows._rows
+    rows._rows = lambda: (built.append(tuple(rows._finished)), original())[1]
+    for views in scenes:
+        cached = pixels(live.render(views, legends=False))
+        scratch = pixels(LabFigure("notebook", "en", ["sensitivity"]).render(views, legends=False))
+        assert np.abs(cached - scratch).max() <= 6, [v.label for v in views]
+    # Drawn with nothing finished, then once per finished run: not in the frame in between.
+    assert built == [(), (settings[0].label,), (settings[0].label, settings[1].label)]
+
+
 def test_default_panels_are_loss_and_accuracy_side_by_side():
     figure = LabFigure("projector", "en")
     assert [p.name for p in figure.panels] == ["loss", "accuracy"] and figure.rows == [2]

@@ -69,6 +69,16 @@ class Compare(LivePanel):
         self.param = param
         self._members: list[RunRecord] = []     # the comparison on the figure
         self._compare_function = None           # compare(); tests may replace it
+        self._build(self._value_controls(values))
+        if resolve_device(device).type == "cpu":
+            # Start the workers now: each imports torch (~2 s) while the learner reads.
+            from ..parallel import pool
+            pool.warm(self._runs_to_warm(values))
+
+    def _value_controls(self, values) -> list:
+        """The boxes above the buttons that say what to train: one text box of ``param``'s
+        values (``Sensitivity`` has its own)."""
+        param = self.param
         fields = Seq2SeqConfig.fields()
         if param not in fields and param not in TASK_OPTION_FIELDS and param != SEED:
             self._problem(ConfigError("unknown_field", param, name=param, hint="")
@@ -82,11 +92,10 @@ class Compare(LivePanel):
             style={"description_width": "initial"}, continuous_update=False,
             layout=widgets.Layout(width="560px"))
         self.values_box.add_class(f"s2s-param-{param}")
-        self._build([self.values_box])
-        if resolve_device(device).type == "cpu":
-            # Start the workers now: each imports torch (~2 s) while the learner reads.
-            from ..parallel import pool
-            pool.warm(len(values))
+        return [self.values_box]
+
+    def _runs_to_warm(self, values) -> int:
+        return len(values)
 
     # ---- public API ------------------------------------------------------------------
     @property

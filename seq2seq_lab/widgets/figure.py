@@ -358,16 +358,22 @@ class SensitivityPanel(FigurePanel):
 
     def setup(self) -> None:
         self._finished: dict[str, History] = {}
+        drawing.setup_sensitivity(self.ax, self.look)
 
     def draw(self, views, keep) -> None:
         for view in views:
             if view.history.wall_time > 0 or view.role in STILL_ROLES:
                 self._finished[view.label] = view.history
-        ax = self.ax
-        ax.clear()   # rows and their labels change as runs finish: redrawn whole
+        # The rows change only when a run finishes: static artists, drawn into the cached
+        # background then, not computed again for every frame of the runs in progress.
+        self.set_static(tuple(self._finished), self._rows)
+
+    def _rows(self) -> list:
+        """Draw every finished run's row; returns the artists drawn."""
+        before = set(self._drawn())
         finished = [RunView(h, label, drawing.GREY) for label, h in self._finished.items()]
-        drawing.setup_sensitivity(ax, self.look)
-        drawing.sensitivity_contents(ax, finished, self.look)
+        drawing.sensitivity_contents(self.ax, finished, self.look)
+        return [artist for artist in self._drawn() if artist not in before]
 
     def key(self) -> tuple:
         return (*super().key(), tuple(self._finished))

@@ -22,10 +22,10 @@ from ..config import ConfigError
 from ..i18n import t
 from ..sensitivity import (around_settings, effects, format_around, parse_around, ranked_fields,
                            setting_of)
-from ..training import resolve_device, total_steps
+from ..training import total_steps
 from .compare import Compare, _seed_value
 from .figure import RUN_COLORS
-from .panel import LivePanel, RunRecord
+from .panel import RunRecord
 
 MAX_RUNS = 48   # settings x seeds in one click: more would keep a class waiting minutes
 
@@ -46,27 +46,29 @@ class Sensitivity(Compare):
                  theme: str = "notebook", language: str | None = None, max_runs: int = 200,
                  export_dir: str = "runs", device: str | None = None,
                  panels=("sensitivity",)):
-        LivePanel.__init__(self, task=task, preset=preset, config=config, seed=0,
-                           task_options=task_options, theme=theme, language=language,
-                           max_runs=max_runs, export_dir=export_dir, device=device,
-                           panels=panels)
-        self.param = "sensitivity"
-        self._members = []
-        self._compare_function = None
+        self._around, self._seeds = around, tuple(seeds)   # read by _value_controls
+        super().__init__("sensitivity", (), task, preset=preset, config=config, seed=0,
+                         task_options=task_options, theme=theme, language=language,
+                         max_runs=max_runs, export_dir=export_dir, device=device, panels=panels)
+
+    def _value_controls(self, values) -> list:
+        """Two boxes instead of Compare's one: the changes (each field alone) and the seeds."""
         self.values_box = widgets.Text(
-            value=format_around(around), description=t("sensitivity_values", self.language),
+            value=format_around(self._around),
+            description=t("sensitivity_values", self.language),
             style={"description_width": "initial"}, continuous_update=False,
             layout=widgets.Layout(width="760px"))
         self.values_box.add_class("s2s-param-sensitivity")
         self.seeds_box = widgets.Text(
-            value=", ".join(str(s) for s in seeds), description=t("sensitivity_seeds", self.language),
+            value=", ".join(str(s) for s in self._seeds),
+            description=t("sensitivity_seeds", self.language),
             style={"description_width": "initial"}, continuous_update=False,
             layout=widgets.Layout(width="200px"))
         self.seeds_box.add_class("s2s-param-seeds")
-        self._build([widgets.HBox([self.values_box, self.seeds_box])])
-        if resolve_device(device).type == "cpu":
-            from ..parallel import pool
-            pool.warm(2)
+        return [widgets.HBox([self.values_box, self.seeds_box])]
+
+    def _runs_to_warm(self, values) -> int:
+        return 2   # a click trains many settings: a worker per core
 
     def read_values(self):
         """The settings to train (defaults first), or None and a message in the widget."""
