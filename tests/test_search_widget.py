@@ -116,6 +116,20 @@ def test_an_idle_widget_shows_other_machines_trials_as_they_finish(tmp_path, mon
     assert not panel._watcher.is_alive()                    # close ends the watcher too
 
 
+def test_the_kernel_exit_ends_every_watcher(tmp_path, monkeypatch):
+    """The exit handler ends an idle widget's watcher and waits for it, so no study read is
+    cut off inside the database driver when the kernel goes."""
+    monkeypatch.setattr(search_widget, "WATCH_SECONDS", 0.05)
+    panel = widget(tmp_path, trials=1)
+    panel.start()
+    assert panel.wait(60) and panel._watcher is not None and panel._watcher.is_alive()
+    # A join long enough for a read in flight: the handler returns as soon as the thread ends.
+    monkeypatch.setattr(search_widget, "WATCH_SECONDS", 30.0)
+    search_widget._end_watchers()
+    assert not panel._watcher.is_alive()
+    panel.close()
+
+
 def test_space_text_round_trips():
     space = {"learning_rate": (0.001, 1.0), "rnn_cell_type": ["rnn", "gru"], "batch_size": None}
     assert parse_space(format_space(space)) == space

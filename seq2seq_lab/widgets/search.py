@@ -18,11 +18,13 @@ drawer thread alone draws (``search_plots.search_png``) and writes the status li
 """
 from __future__ import annotations
 
+import atexit
 import html
 import re
 import secrets
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -40,6 +42,20 @@ MAX_TRIALS = 60        # the budget slider's end: a minute or two of trials, not
 # After its first search an idle widget re-reads its study this often, so trials that other
 # machines finish (a class-wide study) appear without a click; one small query each time.
 WATCH_SECONDS = 5.0
+_WATCHING: "weakref.WeakSet[Search]" = weakref.WeakSet()   # widgets whose watcher runs
+
+
+@atexit.register
+def _end_watchers() -> None:
+    """End every watcher when the kernel exits, and let a study read in flight finish: a
+    daemon thread killed inside the database driver can abort the process ("terminate called
+    without an active exception", seen once)."""
+    searches = list(_WATCHING)
+    for search in searches:
+        search._closed.set()
+    for search in searches:
+        if search._watcher is not None:
+            search._watcher.join(timeout=WATCH_SECONDS)
 
 
 def parse_space(text: str) -> dict:
@@ -313,6 +329,7 @@ class Search(LivePanel):
         if self._watcher is None:
             self._watcher = threading.Thread(target=self._watch, name="seq2seq-lab-watch",
                                              daemon=True)
+            _WATCHING.add(self)
             self._watcher.start()
 
     def _watch(self) -> None:
