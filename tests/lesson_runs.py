@@ -109,8 +109,18 @@ def _train_missing(chosen, base, param, values, seeds, key) -> None:
             _keep(key(value, history.seed), history)
 
 
+def lesson_seeds(name: str, seeds=SEEDS, **overrides) -> list:
+    """[History per seed] of preset ``name`` with config ``overrides`` (shared like
+    ``lesson_runs``)."""
+    if overrides:   # the first override is the one varied (a config field or a task option)
+        field = next(iter(overrides))
+        value = overrides.pop(field)
+    else:           # the preset as it is: its own rate, "varied" to that very value
+        field, value = "learning_rate", preset(name, fast=False).config.learning_rate
+    runs = lesson_runs(name, field, [value], seeds=seeds, **overrides)
+    return [runs[(value, seed)] for seed in seeds]
+
+
 def lesson_run(name: str, seed: int = 0, **overrides):
     """One run of preset ``name`` with config ``overrides`` (shared like ``lesson_runs``)."""
-    field = next(iter(overrides), "learning_rate")
-    value = overrides.pop(field, preset(name, fast=False).config.to_dict()[field])
-    return lesson_runs(name, field, [value], seeds=(seed,), **overrides)[(value, seed)]
+    return lesson_seeds(name, (seed,), **overrides)[0]

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from lesson_runs import lesson_runs
+from lesson_runs import lesson_runs, lesson_seeds
 from seq2seq_lab import Diagnosis, History, Seq2SeqConfig, diagnose, preset
 from seq2seq_lab.config import format_value
 from seq2seq_lab.diagnose import KINDS, diagnose_seeds
@@ -28,9 +28,8 @@ def shared_group(name: str) -> list[History] | None:
             Seq2SeqConfig(**group.overrides) != default.config.replace(**group.overrides):
         return None
     if param == "seed":
-        field, value = "learning_rate", Seq2SeqConfig(**group.overrides).learning_rate
-        got = lesson_runs("default", field, [value], seeds=values)
-        pairs = [(got[(value, seed)], f"seed={seed}") for seed in values]
+        pairs = zip(lesson_seeds("default", values, **group.overrides),
+                    (f"seed={seed}" for seed in values))
     else:
         got = lesson_runs("default", param, values, seeds=(0,), **group.overrides)
         pairs = [(got[(value, 0)], f"{param}={format_value(value)}") for value in values]

@@ -17,7 +17,7 @@ import statistics
 
 import pytest
 
-from lesson_runs import lesson_runs
+from lesson_runs import lesson_runs, lesson_seeds
 from seq2seq_lab import diagnose, evaluate, preset
 from seq2seq_lab.presets import (LESSON_06_EQUAL_WEIGHTS, LESSON_06_EQUAL_WIDTH,
                                  LESSON_06_HIDDEN, LESSON_06_MORE_DATA, LESSON_06_PATIENCE)
@@ -25,12 +25,6 @@ from seq2seq_lab.training import resolve_task
 
 SEEDS = [0, 1, 2]
 OVERFIT = preset("lesson_06_overfit", fast=False)
-
-
-def runs_of(name: str, param: str, value, **overrides) -> list:
-    """Preset ``name`` with ``param`` at ``value``: [History per seed]."""
-    runs = lesson_runs(name, param, [value], seeds=SEEDS, **overrides)
-    return [runs[(value, seed)] for seed in SEEDS]
 
 
 def smoothed_end(history, batches=10):
@@ -49,8 +43,7 @@ def capacity():
 def bands_runs():
     """The notebook's bands cell: ``train_seeds`` of both presets (a ``compare`` of each over
     the seeds, so the same runs as ``lesson_runs`` trains)."""
-    return {label: runs_of(name, "rnn_num_hidden", preset(name, fast=False).config.rnn_num_hidden)
-            for label, name in (("plain", "lesson_06_overfit"),
+    return {label: lesson_seeds(name, SEEDS) for label, name in (("plain", "lesson_06_overfit"),
                                 ("regularised", "lesson_06_regularised"))}
 
 
@@ -75,7 +68,7 @@ def test_tiny_model_underfits(capacity):
 
 
 def test_more_data_lowers_validation_loss_and_removes_the_climb(capacity):
-    more = runs_of("lesson_06_overfit", "train_size", LESSON_06_MORE_DATA)
+    more = lesson_seeds("lesson_06_overfit", SEEDS, train_size=LESSON_06_MORE_DATA)
     small = capacity[LESSON_06_HIDDEN["overfits"]]
     for big, few in zip(more, small):
         assert big.steps == few.steps == 200                  # same run length, more data
@@ -110,7 +103,7 @@ def test_dropout_and_l2_stop_the_climb(bands_runs):
 
 def test_early_stopping_stops_three_evaluations_after_the_best(capacity):
     plain = capacity[LESSON_06_HIDDEN["overfits"]]
-    stopped = runs_of("lesson_06_overfit", "early_stopping_patience", LESSON_06_PATIENCE)
+    stopped = lesson_seeds("lesson_06_overfit", SEEDS, early_stopping_patience=LESSON_06_PATIENCE)
     every = OVERFIT.config.checkpoint_frequency_num_batches
     for full, early in zip(plain, stopped):
         assert early.stopped_early and early.steps < full.steps

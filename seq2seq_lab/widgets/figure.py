@@ -375,9 +375,6 @@ class SensitivityPanel(FigurePanel):
         drawing.sensitivity_contents(self.ax, finished, self.look)
         return [artist for artist in self._drawn() if artist not in before]
 
-    def key(self) -> tuple:
-        return (*super().key(), tuple(self._finished))
-
 
 class WeightsPanel(FigurePanel):
     """A few single weights of the run in progress (or the latest), redrawn each frame: one
