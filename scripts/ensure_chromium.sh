@@ -4,12 +4,18 @@
 # in the browser (and in screenshots).
 # Never a downloaded browser: `playwright install` is not used; Playwright drives this one.
 # Installs with apt-get when run as root (CI on a clean machine); otherwise says what to run.
+# `--missing`: only print the packages that are missing (scripts/ensure_system_packages.sh
+# installs them together with the others).
 set -euo pipefail
 CHROMIUM="${SEQ2SEQ_LAB_CHROMIUM:-/usr/bin/chromium}"
 PACKAGES=()
 [ -x "$CHROMIUM" ] || PACKAGES+=(chromium fonts-dejavu-core)
 if ! command -v fc-list >/dev/null || [ -z "$(fc-list :lang=ko 2>/dev/null)" ]; then
     PACKAGES+=(fonts-nanum)   # 10 MB; NanumGothic is also what seq2seq_lab/plots.py looks for
+fi
+if [ "${1:-}" = "--missing" ]; then
+    echo "${PACKAGES[*]}"
+    exit 0
 fi
 if [ ${#PACKAGES[@]} -eq 0 ]; then
     exit 0

@@ -4,6 +4,8 @@
 # The tests start their own throw-away server from there (a temporary data directory, a
 # loopback port of their own) and stop it at the end: no system service is started or used.
 # Installs with apt-get when run as root (CI on a clean machine); otherwise says what to run.
+# `--missing`: only print the package to install, if it is missing
+# (scripts/ensure_system_packages.sh installs it together with the others).
 set -euo pipefail
 find_bin() {
     # The newest installed major version: /usr/lib/postgresql/<version>/bin
@@ -11,7 +13,11 @@ find_bin() {
 }
 BIN="${SEQ2SEQ_LAB_POSTGRES_BIN:-$(find_bin)}"
 if [ -n "$BIN" ] && [ -x "$BIN/initdb" ] && [ -x "$BIN/pg_ctl" ]; then
-    echo "$BIN"
+    [ "${1:-}" = "--missing" ] || echo "$BIN"
+    exit 0
+fi
+if [ "${1:-}" = "--missing" ]; then
+    echo postgresql
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
