@@ -82,16 +82,17 @@ def test_attention_maps_draws_one_heatmap_per_run_and_asks_for_runs_when_there_a
 
 # ---- embeddings ---------------------------------------------------------------------------
 def embeddings(side="source"):
+    # dot attention (the preset's): at 32 this is the attention comparison's dot run
     return runs("lesson_08_embeddings", f"num_embed_{side}", LESSON_08_EMBED_SIZES)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_tiny_source_embedding_holds_the_model_back_eight_get_most_of_the_way(seed):
     tiny, eight, default = (final(embeddings()[(size, seed)]) for size in LESSON_08_EMBED_SIZES)
-    assert tiny < 0.7
+    assert tiny < 0.72                    # "55-71%" on the three seeds
     assert 0.75 < eight < 0.9 and eight > tiny + 0.15
     assert default >= 0.93 and default > eight
-    # ... and the embedding is a small part of the weights: 2 -> 32 adds ~7,000 of ~61,000
+    # ... and the embedding is a small part of the weights: 2 -> 32 adds ~7,000 of ~53,000
     weights = [embeddings()[(size, seed)].num_parameters for size in LESSON_08_EMBED_SIZES]
     assert weights[2] - weights[0] < 0.15 * weights[2]
 

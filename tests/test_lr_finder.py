@@ -17,15 +17,19 @@ from seq2seq_lab.training import make_optimizer
 GRID = [1e-3, 1e-2, 1e-1, 1.0]
 
 
-@pytest.mark.parametrize("name", ["lr_find_reverse", "lr_find_sort"])
-def test_the_suggestion_trains_about_as_well_as_the_best_of_a_grid(name):
+def test_the_suggestion_trains_about_as_well_as_the_best_of_a_grid():
     """The suggestion of two sweeps (seeds 0 and 1), trained for the preset's 96 batches, ends
-    within 20% of the best final validation loss of a four-point grid.
+    within 20% of the best final validation loss of a four-point grid, on ``sort``.
+
+    The first of the two tasks the claim is tested on is lesson 03's own: on ``reverse``,
+    tests/test_lesson_03.py asserts more, that each seed's suggestion reaches a lower loss than
+    every value of the same grid.  This one checks that the rule is not tuned to that task.
 
     At our scale one run's final loss swings by up to 50% between neighbouring rates (0.0066
-    and 0.01 can swap places depending on when a run "gets" reversal), so every rate is
+    and 0.01 can swap places depending on when a run "gets" the task), so every rate is
     trained with three seeds and compared by its median: a single run would test the seed.
     """
+    name = "lr_find_sort"
     setting = preset(name, fast=False)
     results = [lr_find(setting.config, task=setting.task, task_options=setting.task_options,
                        seed=seed) for seed in (0, 1)]

@@ -14,6 +14,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser_support import (ARTIFACTS, NOTEBOOKS, RUN_TIMEOUT_MS, check_predict_first_question,
                              finished_runs, has_lab_widget, image_source, lesson_notebooks, slug,
@@ -126,7 +127,7 @@ def exercise_widget(lab, widget, lesson: str) -> None:
     # Train, and (a Lab) Stop once the figure moved.  A fast-mode run lasts a few seconds and the
     # status lags it, so this Stop often lands after the end: check_stop() tests Stop on its own.
     train_at = time.monotonic()
-    press_train_and_see_the_figure_change(page, widget)
+    press_train_and_see_the_figure_change(page, widget, lab)
     # A Lab run is stopped; a Compare is left to finish (a few seconds in fast mode): Stop
     # may come before one of its runs has started (its worker still importing torch on a busy
     # machine), and such a run is left out.  Stopping a Compare is tested with events in
@@ -176,7 +177,7 @@ def start_small_search(lab, widget, lesson: str) -> None:
             arg=[handle.element_handle(), before], timeout=10_000)
     budget = round(float(handle.get_attribute("aria-valuenow")))
     searches_before = kernel_searches(lab)
-    press_train_and_see_the_figure_change(page, widget)
+    press_train_and_see_the_figure_change(page, widget, lab)
     status = widget.locator(".s2s-status").first
     page.wait_for_function("(el) => (el.innerText || '').startsWith('done:')",
                            arg=status.element_handle(), timeout=RUN_TIMEOUT_MS)
@@ -208,16 +209,43 @@ def kernel_searches(lab) -> list:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def press_train_and_see_the_figure_change(page, widget) -> None:
-    """Press Train (a Search's Start) and wait until the widget shows a new figure."""
+def press_train_and_see_the_figure_change(page, widget, lab=None) -> None:
+    """Press Train (a Search's Start) and wait until the widget shows a new figure.
+
+    If no new figure comes, the failure says what the page and (given ``lab``) the kernel
+    were doing: a screenshot, the status line, the button's state, the kernel's threads."""
     figure_before = image_source(widget)
     widget.locator(".s2s-train").first.click()
-    page.wait_for_function(
-        """([root, before]) => {
-             const img = root.querySelector('.s2s-figure img, img.s2s-figure');
-             return img && img.getAttribute('src') !== before;
-           }""",
-        arg=[widget.element_handle(), figure_before], timeout=RUN_TIMEOUT_MS)
+    try:
+        page.wait_for_function(
+            """([root, before]) => {
+                 const img = root.querySelector('.s2s-figure img, img.s2s-figure');
+                 return img && img.getAttribute('src') !== before;
+               }""",
+            arg=[widget.element_handle(), figure_before], timeout=RUN_TIMEOUT_MS)
+    except PlaywrightTimeout as error:
+        raise AssertionError(f"no new figure after Train: {figure_state(page, widget, lab)}") from error
+
+
+_KERNEL_THREADS = """
+import threading as _threading
+print(sorted(f"{t.name}{'' if t.is_alive() else ' (dead)'}" for t in _threading.enumerate()))
+"""
+
+
+def figure_state(page, widget, lab) -> str:
+    """What a learner and the kernel would see of a widget whose figure did not change."""
+    path = ARTIFACTS / f"no-new-figure-{int(time.time())}.png"
+    page.screenshot(path=str(path))
+    train = widget.locator(".s2s-train").first
+    facts = [f"screenshot {path}",
+             f"status {widget.locator('.s2s-status').first.inner_text()!r}",
+             f"Train disabled: {train.is_disabled()}"]
+    if lab is not None:
+        facts += [f"kernel {lab.kernel_status()}",
+                  f"kernel threads {lab.execute(_KERNEL_THREADS).strip()}",
+                  f"widgets {kernel_record(lab)}"]
+    return "; ".join(facts)
 
 
 def check_stop(lab, widget, lesson: str) -> None:
