@@ -19,6 +19,25 @@ def pytest_configure(config):
         config._lesson_runs_folder = os.environ[RUNS_ENV]
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (make test), except that every browser test file goes to one test
+    process: each process that runs one starts its own Chromium and JupyterLab server (about
+    20 s of CPU on the 2 cores), and the three files need only one of each.  The browser
+    tests are collected first, so that long unit starts at once and the other process takes
+    everything else meanwhile."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class BrowserTestsTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/browser/"):
+                return "tests/browser"
+            return super()._split_scope(nodeid)
+
+    return BrowserTestsTogether(config, log)
+
+
 def pytest_unconfigure(config):
     folder = getattr(config, "_lesson_runs_folder", None)
     if folder:

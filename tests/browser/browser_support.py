@@ -174,6 +174,23 @@ _JS_EXECUTE = """async (code) => {
 }"""
 
 
+# Every document in JupyterLab's main area closed at once, without the "unsaved changes" dialog
+# (Run All leaves a notebook changed).  False where the tab has no JupyterLab yet.
+_JS_CLOSE_NOTEBOOKS = """() => {
+  const app = window.jupyterapp;
+  if (!app) return false;
+  for (const widget of Array.from(app.shell.widgets('main'))) {
+    if (widget.context && widget.context.model) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+  return true;
+}"""
+
+_JS_OPEN = """async (path) => {
+  await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+}"""
+
+
 class LabPage:
     """A notebook open in JupyterLab, with the few actions a learner performs."""
 
@@ -181,15 +198,35 @@ class LabPage:
         self.page, self.server, self.notebook = page, server, notebook
         self.panel = page.locator(".jp-NotebookPanel:visible")
         self.console: list[str] = []
-        page.on("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}"))
-        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+        # The tab serves one notebook after another: this notebook's listeners go in close().
+        self._listeners = [
+            ("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}")),
+            ("pageerror", lambda error: self.console.append(f"pageerror: {error}"))]
+        for event, handler in self._listeners:
+            page.on(event, handler)
 
     def open(self, timeout_ms: int = 60_000) -> None:
+        """Open the notebook with a kernel of its own; the notebooks and kernels before it
+        are closed first.  JupyterLab loads once per tab: later notebooks open in the running
+        app (its Open command), which spares Chromium a boot of the whole app per lesson."""
+        self.page.set_viewport_size(VIEWPORT)
+        in_place = self.page.evaluate(_JS_CLOSE_NOTEBOOKS)
         self.server.shut_down_all_sessions()
-        self.page.goto(f"{self.server.url}/lab/tree/{self.notebook}"
-                       f"?reset&token={self.server.token}")
+        if in_place:
+            self.page.evaluate(_JS_OPEN, self.notebook)
+        else:
+            self.page.goto(f"{self.server.url}/lab/tree/{self.notebook}"
+                           f"?reset&token={self.server.token}")
         self.panel.first.wait_for(timeout=timeout_ms)
         self.wait_kernel_idle(timeout_ms)
+
+    def close(self) -> None:
+        """Close the notebook (kept unsaved, as a learner's Run All leaves it) and stop
+        listening to the tab, which stays open for the next notebook."""
+        for event, handler in self._listeners:
+            self.page.remove_listener(event, handler)
+        if not self.page.is_closed():
+            self.page.evaluate(_JS_CLOSE_NOTEBOOKS)
 
     def wait_kernel_idle(self, timeout_ms: int = 60_000) -> None:
         self.page.wait_for_function(_JS_KERNEL_IDLE, timeout=timeout_ms, polling=200)

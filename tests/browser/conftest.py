@@ -112,19 +112,28 @@ def lab_server(tmp_path_factory, artifacts, browser_context):
             stop_process(process)
 
 
+@pytest.fixture(scope="session")
+def lab_tab(browser_context):
+    """One tab for every notebook of the session: JupyterLab boots in it once (see
+    LabPage.open)."""
+    page = browser_context.new_page()
+    yield page
+    page.close()
+
+
 @pytest.fixture
-def open_lab_page(browser_context, lab_server):
-    """``open_lab_page("notebooks/01_x.ipynb")`` opens it in a new tab; closed afterwards."""
-    pages = []
+def open_lab_page(lab_tab, lab_server):
+    """``open_lab_page("notebooks/01_x.ipynb")`` opens it in the session's JupyterLab tab;
+    closed, with its kernel, afterwards."""
+    opened = []
 
     def _open(notebook: str) -> LabPage:
-        page = browser_context.new_page()
-        pages.append(page)
-        lab_page = LabPage(page, lab_server, notebook)
+        lab_page = LabPage(lab_tab, lab_server, notebook)
+        opened.append(lab_page)
         lab_page.open()
         return lab_page
 
     yield _open
-    for page in pages:
-        page.close()
+    for lab_page in opened:
+        lab_page.close()
     lab_server.shut_down_all_sessions()
