@@ -30,7 +30,7 @@ from ..history import BATCH, SERIES, History
 
 _TASKS: OrderedDict[tuple, Task] = OrderedDict()  # built tasks, shared by widgets (bounded)
 _TASK_CACHE_SIZE = 4
-_warm = {"started": False}
+_warm = {"done": False}   # warm_up() has run in this process
 
 
 def snapshot(history: History) -> History:
@@ -265,21 +265,21 @@ class Runner:
 
 # ---- process-wide helpers of the widgets -------------------------------------------------
 def warm_up() -> None:
-    """Build a throwaway Adam once per process, in the background: the first optimizer costs
-    ~2.6 s (torch imports its compiler), which would otherwise delay the first run's first
-    point.  Training started meanwhile simply waits on Python's import lock."""
-    if _warm["started"]:
+    """Import torch's compiler once per process, in the calling thread (the kernel's main
+    thread, as the first widget is built), by building a throwaway Adam: every optimizer
+    needs it (``Optimizer.__init__`` imports ``torch._dynamo``), and it costs ~2.5 s, which
+    would otherwise delay the first run's first point.
+
+    Not in a background thread, as it once was: there its import of ``torch._dynamo`` could
+    interleave with other imports of the kernel, and a run then failed at its first step
+    with "partially initialized module 'torch._dynamo' has no attribute 'decorators'" (seen
+    in the browser tests on a loaded machine, in 3 of 8 full runs).  Imported here, before
+    any widget can train, no training thread ever imports it."""
+    if _warm["done"]:
         return
-    _warm["started"] = True
-
-    def build() -> None:
-        try:
-            import torch
-            torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1e-3)
-        except Exception:  # noqa: BLE001 - a failed warm-up only costs time later
-            pass
-
-    threading.Thread(target=build, name="seq2seq-lab-warm-up", daemon=True).start()
+    _warm["done"] = True
+    import torch
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1e-3)
 
 
 def build_task(name: str, options: dict) -> Task:

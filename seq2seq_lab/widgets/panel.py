@@ -94,9 +94,9 @@ class LivePanel:
         self.last_traceback = ""
         self.question = None   # a tied Question (widgets/question.py): its prediction, beside runs
         self._lock = threading.RLock()
+        warm_up()   # first, while no thread of ours runs (see its docstring)
         self.runner = Runner(self._training_failed, self._stopped_before_start)
         self.drawer = Drawer(self._render, self._drawing_failed)
-        warm_up()
         _open_panels.append(self)
         while len(_open_panels) > MAX_OPEN_PANELS:
             _open_panels[0].close()

@@ -227,9 +227,14 @@ def press_train_and_see_the_figure_change(page, widget, lab=None) -> None:
         raise AssertionError(f"no new figure after Train: {figure_state(page, widget, lab)}") from error
 
 
+# The kernel's threads, and where each of the widgets' own threads is (the last few frames).
 _KERNEL_THREADS = """
-import threading as _threading
-print(sorted(f"{t.name}{'' if t.is_alive() else ' (dead)'}" for t in _threading.enumerate()))
+import sys as _sys, threading as _threading, traceback as _traceback
+_frames = _sys._current_frames()
+for _thread in _threading.enumerate():
+    print(_thread.name)
+    if _thread.name.startswith('seq2seq') and _thread.ident in _frames:
+        print(''.join(_traceback.format_stack(_frames[_thread.ident])[-4:]))
 """
 
 
@@ -242,9 +247,11 @@ def figure_state(page, widget, lab) -> str:
              f"status {widget.locator('.s2s-status').first.inner_text()!r}",
              f"Train disabled: {train.is_disabled()}"]
     if lab is not None:
-        facts += [f"kernel {lab.kernel_status()}",
-                  f"kernel threads {lab.execute(_KERNEL_THREADS).strip()}",
-                  f"widgets {kernel_record(lab)}"]
+        status = lab.kernel_status()
+        facts.append(f"kernel {status}")
+        if status == "idle":   # a busy kernel would not answer until it is idle again
+            facts += [f"kernel threads:\n{lab.execute(_KERNEL_THREADS).strip()}",
+                      f"widgets {kernel_record(lab)}"]
     return "; ".join(facts)
 
 
