@@ -29,8 +29,7 @@ def test_the_suggestion_trains_about_as_well_as_the_best_of_a_grid():
     and 0.01 can swap places depending on when a run "gets" the task), so every rate is
     trained with three seeds and compared by its median: a single run would test the seed.
     """
-    name = "lr_find_sort"
-    setting = preset(name, fast=False)
+    setting = preset("lr_find_sort", fast=False)
     results = [lr_find(setting.config, task=setting.task, task_options=setting.task_options,
                        seed=seed) for seed in (0, 1)]
     for result in results:
