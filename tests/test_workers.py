@@ -151,6 +151,29 @@ def test_an_error_in_a_worker_is_raised_with_its_traceback_and_the_pool_recovers
     assert [h.steps for h in histories] == [16, 16]
 
 
+def test_workers_fork_from_one_zygote_or_start_as_new_pythons_with_the_same_runs(monkeypatch,
+                                                                                pool_jobs):
+    """On Linux workers are forked from the pool's zygote; where that cannot work (no pidfds)
+    each is a new Python.  Either way a run equals its lone run."""
+    alone = train(BASE, task="reverse", seed=1, task_options=OPTIONS, label="seed=1")
+    for forked in (True, False):
+        fresh = workers.WorkerPool()
+        monkeypatch.setattr(workers, "_pool", fresh)
+        monkeypatch.setattr(workers, "_can_fork_workers", lambda forked=forked: forked)
+        histories = compare(BASE, {"seed": [0, 1]}, task="reverse", task_options=OPTIONS,
+                            workers=2, device="cpu")
+        assert histories[1].same_run(alone)
+        kinds = {type(worker.process) for worker in fresh.workers}
+        assert kinds == ({workers._Forked} if forked else {subprocess.Popen})
+        assert (fresh._zygote is not None) == forked
+        for worker in fresh.workers:
+            worker.close()
+            assert worker.process.wait(timeout=120) is not None   # ends once its stdin closes
+        if fresh._zygote is not None:
+            fresh._zygote.close()
+    assert len(pool_jobs) == 2
+
+
 def test_a_busy_pool_falls_back_to_training_in_process():
     pool = workers.pool()
     assert pool.busy.acquire(blocking=False)

@@ -6,9 +6,12 @@ Why processes: a small model keeps one core busy at best, and Python threads can
 work, because the GIL serialises everything between torch's kernels (two threads of 4 runs
 were 10% faster than one, measured 2026-11-24).  Two processes do run side by side.
 
-How: a small pool of long-lived workers, each ``python -m seq2seq_lab.parallel.worker`` (that
-module is the worker's side; this one is the parent's), started the first time they are
-needed (importing torch takes each ~2 s; later comparisons reuse them).  The parent hands each
+How: a small pool of long-lived workers, each running ``worker.serve`` (that module is the
+worker's side; this one is the parent's), started the first time they are needed and reused
+by later comparisons.  On Linux they are forked from a zygote (zygote.py), one process per
+pool that imports torch, the package and torch's compiler once: a worker then starts in
+milliseconds instead of ~5 s of CPU each.  Elsewhere each is a new
+``python -m seq2seq_lab.parallel.worker``.  The parent hands each
 idle worker the next setting (its config, seed, label and task, a pickle on the worker's
 stdin); the worker runs ``training.train`` on it and sends back, as pickles on its own pipe,
 what changed in the History after every batch and evaluation.  The parent applies those
@@ -21,7 +24,7 @@ worker takes whatever is left.
 Stop: the parent forwards its stop event as a message; a thread in the worker sets the
 worker's event within one batch.  Workers end with their parent (they read stdin until it
 closes, and the parent's end closes it, even if it is killed) and after IDLE_SECONDS unused,
-so a kernel left open does not keep ~330 MB per worker.
+with the zygote, so a kernel left open does not keep ~330 MB per process.
 """
 from __future__ import annotations
 
@@ -29,6 +32,9 @@ import itertools
 import os
 import pickle
 import queue
+import select
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -81,53 +87,187 @@ class WorkerFailed(RuntimeError):
     """A worker raised (its traceback is the message) or died."""
 
 
-class _Worker:
-    """One worker process and the thread that reads its messages into the pool's queue."""
+def _environment() -> dict:
+    """A worker's environment: one thread for torch, and this very copy of seq2seq_lab."""
+    environment = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    # The package's own folder first, so a worker imports this very copy of seq2seq_lab
+    # even when it is not installed (a notebook run from a source checkout).
+    package_root = str(Path(__file__).resolve().parents[2])
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [package_root] + [p for p in environment.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return environment
 
-    def __init__(self, inbox: queue.Queue):
-        environment = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        # The package's own folder first, so a worker imports this very copy of seq2seq_lab
-        # even when it is not installed (a notebook run from a source checkout).
-        package_root = str(Path(__file__).resolve().parents[2])
-        environment["PYTHONPATH"] = os.pathsep.join(
-            [package_root] + [p for p in environment.get("PYTHONPATH", "").split(os.pathsep) if p])
-        read_end, write_end = os.pipe()
+
+def _can_fork_workers() -> bool:
+    """Whether workers can come from a zygote (zygote.py): Linux's pidfds let this process
+    watch and stop a worker that is not its own child.  Elsewhere each worker is a new Python."""
+    if not (hasattr(os, "pidfd_open") and hasattr(socket, "send_fds")):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:   # an old kernel
+        return False
+    return True
+
+
+class _Zygote:
+    """This process's zygote: started once, it imports torch and the package and forks each
+    worker from itself (see zygote.py for why and how)."""
+
+    def __init__(self):
+        ours, theirs = socket.socketpair()
+        try:
+            # A session of its own, like the workers: Jupyter's Interrupt is the kernel's.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "seq2seq_lab.parallel.zygote", str(theirs.fileno())],
+                stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), env=_environment(),
+                start_new_session=True)
+        except (OSError, ValueError) as error:
+            ours.close()
+            raise WorkerFailed(f"could not start a compare worker: {error}") from error
+        finally:
+            theirs.close()
+        self.socket, self.lock = ours, threading.Lock()
+        self.replies = ours.makefile("rb")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        """End it (it ends when this socket closes); the workers it forked live on."""
+        self.replies.close()
+        self.socket.close()
+
+    def fork(self, stdin_fd: int, message_fd: int) -> "_Forked":
+        """A new worker reading ``stdin_fd`` and writing ``message_fd``; waits until the
+        zygote is ready (its imports, ~5 s, only the first time)."""
+        with self.lock:
+            try:
+                socket.send_fds(self.socket, [b"f"], [stdin_fd, message_fd])
+                reply = self.replies.readline()
+            except OSError:
+                reply = b""
+        if not reply:
+            raise WorkerFailed("the process compare's workers start from has ended (see the "
+                               "kernel's log or terminal for its error)")
+        return _Forked(int(reply))
+
+
+class _Forked:
+    """A worker forked by the zygote, watched through a pidfd (it is the zygote's child, not
+    ours): ``pid``, ``poll``, ``wait`` and ``kill`` as on a ``subprocess.Popen``."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:   # it has already ended
+            self._pidfd = None
+
+    def poll(self) -> int | None:
+        """None while it runs; 0 once it has ended (its status is the zygote's to read)."""
+        return 0 if self._ended(0) else None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended(timeout):
+            raise subprocess.TimeoutExpired(f"compare worker {self.pid}", timeout)
+        return 0
+
+    def kill(self) -> None:
+        if self._pidfd is not None and not self._ended(0):
+            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+
+    def _ended(self, timeout: float | None) -> bool:
+        if self._pidfd is None:
+            return True
+        readable, _, _ = select.select([self._pidfd], [], [], timeout)   # readable: it exited
+        return bool(readable)
+
+    def __del__(self):
+        if getattr(self, "_pidfd", None) is not None:
+            os.close(self._pidfd)
+
+
+class _Worker:
+    """One worker process and the thread that reads its messages into the pool's queue.
+
+    Its two pipes are made here, so messages can be sent at once: they wait in the pipe
+    while the worker starts."""
+
+    def __init__(self, inbox: queue.Queue, zygote: _Zygote | None):
+        """``zygote``: the pool's, to fork this worker from; None: start a new Python."""
+        self.inbox, self.lock, self.gone = inbox, threading.Lock(), False
+        self._started, self._process = threading.Event(), None
+        worker_stdin, to_worker = os.pipe()
+        messages, worker_out = os.pipe()
+        self.stdin = os.fdopen(to_worker, "wb")
+        self.messages = os.fdopen(messages, "rb")
+        if zygote is not None:
+            # Forked from the reading thread: the first fork waits for the zygote's imports,
+            # and starting must return at once (pool.warm starts workers while a widget builds).
+            threading.Thread(target=self._fork_then_read, args=(zygote, worker_stdin, worker_out),
+                             name="seq2seq-lab-worker", daemon=True).start()
+            return
         try:
             # A session of its own: Jupyter's Interrupt sends SIGINT to the kernel's whole
             # process group, and it must not kill the workers (or a Compare training in them).
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "seq2seq_lab.parallel.worker", str(write_end)],
-                stdin=subprocess.PIPE, pass_fds=(write_end,), env=environment,
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "seq2seq_lab.parallel.worker", str(worker_out)],
+                stdin=worker_stdin, pass_fds=(worker_out,), env=_environment(),
                 start_new_session=True)
         except (OSError, ValueError) as error:
-            os.close(read_end)
+            self.stdin.close()
+            self.messages.close()
             raise WorkerFailed(f"could not start a compare worker: {error}") from error
         finally:
-            os.close(write_end)
-        self.inbox, self.lock, self.gone = inbox, threading.Lock(), False
-        self.messages = os.fdopen(read_end, "rb")
-        threading.Thread(target=self._read, name=f"seq2seq-lab-worker-{self.process.pid}",
+            os.close(worker_stdin)
+            os.close(worker_out)
+        self._started.set()
+        threading.Thread(target=self._read, name=f"seq2seq-lab-worker-{self._process.pid}",
                          daemon=True).start()
+
+    @property
+    def process(self):
+        """The worker process (``pid``, ``poll``, ``wait``, ``kill``); waits for its start."""
+        self._started.wait()
+        return self._process
+
+    def _fork_then_read(self, zygote: _Zygote, worker_stdin: int, worker_out: int) -> None:
+        try:
+            self._process = zygote.fork(worker_stdin, worker_out)
+        except WorkerFailed:
+            self.gone = True
+        finally:
+            # The worker has its own copies; with these closed, its end closes the message
+            # pipe (EOF below) and this process's end closes its stdin.
+            os.close(worker_stdin)
+            os.close(worker_out)
+            self._started.set()
+        self._read()
 
     def send(self, message: tuple) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)  # whole, or not at all
         try:
             with self.lock:
-                self.process.stdin.write(data)
-                self.process.stdin.flush()
+                self.stdin.write(data)
+                self.stdin.flush()
         except OSError as error:  # a broken pipe: the worker could not start, or died
             raise WorkerFailed(f"a compare worker is not running ({error}); see the kernel's "
                                "log or terminal for its error") from error
 
     def alive(self) -> bool:
-        return not self.gone and self.process.poll() is None
+        if self.gone:
+            return False
+        if not self._started.is_set():   # still starting: alive unless its start fails
+            return True
+        return self._process is not None and self._process.poll() is None
 
     def close(self) -> None:
         """End the worker: it reads its stdin until it closes, then exits."""
         self.gone = True
         try:
             with self.lock:
-                self.process.stdin.close()
+                self.stdin.close()
         except OSError:
             pass
 
@@ -152,13 +292,23 @@ class WorkerPool:
         self.jobs = itertools.count()
         self.last_used = time.monotonic()
         self._reaper: threading.Thread | None = None
+        self._zygote: _Zygote | None = None
+
+    def _zygote_to_fork_from(self) -> _Zygote | None:
+        """The pool's zygote, started on first use (again if it ended); None where workers
+        cannot be forked from one (see ``_can_fork_workers``)."""
+        if not _can_fork_workers():
+            return None
+        if self._zygote is None or not self._zygote.alive():
+            self._zygote = _Zygote()
+        return self._zygote
 
     def start(self, count: int) -> None:
         """Have at least ``count`` live workers.  Starting returns at once; each worker then
         imports torch on its own (~2 s), so starting early hides that wait."""
         self.workers = [worker for worker in self.workers if worker.alive()]
         while len(self.workers) < count:
-            self.workers.append(_Worker(self.inbox))
+            self.workers.append(_Worker(self.inbox, self._zygote_to_fork_from()))
         self.last_used = time.monotonic()
         if self._reaper is None:
             self._reaper = threading.Thread(target=self._end_idle, name="seq2seq-lab-reaper",
@@ -177,6 +327,9 @@ class WorkerPool:
                     for worker in self.workers:
                         worker.close()
                     self.workers = []
+                    if self._zygote is not None:   # it holds torch in memory too
+                        self._zygote.close()
+                        self._zygote = None
             finally:
                 self.busy.release()
 

@@ -1,4 +1,5 @@
-"""The worker's side of ``pool.py``: ``python -m seq2seq_lab.parallel.worker <fd>``.
+"""The worker's side of ``pool.py``: ``python -m seq2seq_lab.parallel.worker <fd>``, or
+``serve(fd)`` in a process forked by ``zygote.py`` (Linux).
 
 Lessons: none directly; ``compare`` (lessons 01, 02, 04, 05, 06, 07) trains its settings here.
 

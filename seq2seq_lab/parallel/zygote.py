@@ -1,0 +1,85 @@
+"""The process that compare's workers are forked from: ``python -m seq2seq_lab.parallel.zygote <fd>``.
+
+Lessons: none directly; it only makes ``compare``'s workers (``pool.py``) start sooner.
+
+Why: a worker started as a new Python spends ~5 s of CPU before its first step: importing
+torch and this package (~2.7 s), then torch's compiler, which every optimizer imports on its
+first step (~2.2 s).  A kernel's pool starts two workers, and again after they ended idle;
+on 2 cores that is 10 s of CPU the learner waits through.  So each process that compares
+starts this one process, which does those imports once, and forks every worker from it: a
+fork starts in milliseconds with everything already imported (measured 2026-11-30).
+
+How: the parent sends, on the socket ``fd``, one byte and two descriptors (``socket.send_fds``):
+the read end of the worker's stdin pipe and the write end of its message pipe.  The zygote
+forks; the child starts a session of its own (Jupyter's Interrupt must not reach it), makes
+the first descriptor its stdin and runs ``worker.serve`` on the second, exactly as a worker
+started by ``python -m seq2seq_lab.parallel.worker``.  The zygote closes its copies (so the
+worker still sees EOF when the parent ends) and answers the child's pid.  It never trains and
+starts no threads, so forking it is safe; it ends when the parent closes the socket.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+
+
+def _preload() -> None:
+    """Import what every worker needs, once, before any fork."""
+    import torch
+
+    from . import worker  # noqa: F401 - imported for its children
+    from .. import training  # noqa: F401
+    # An optimizer's first use imports torch's compiler (~2.2 s); do it here, not per worker.
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1e-3)
+
+
+def serve(control_fd: int) -> None:
+    control = socket.socket(fileno=control_fd)
+    # Children are reaped by the system as they end (no zombies for the parent to mistake
+    # for live workers); the parent watches each one through a pidfd.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # an Interrupt is the kernel's, not ours
+    _preload()
+    while True:
+        try:
+            _, fds, _, _ = socket.recv_fds(control, 1, 2)
+        except OSError:
+            break
+        if len(fds) != 2:   # the parent closed the socket (or sent nonsense): end
+            for fd in fds:
+                os.close(fd)
+            break
+        stdin_fd, message_fd = fds
+        pid = os.fork()
+        if pid == 0:
+            _child(control, stdin_fd, message_fd)   # never returns
+        os.close(stdin_fd)
+        os.close(message_fd)
+        control.sendall(f"{pid}\n".encode())
+
+
+def _child(control: socket.socket, stdin_fd: int, message_fd: int) -> None:
+    code = 0
+    try:
+        control.close()
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)   # as in any new Python
+        os.dup2(stdin_fd, 0)
+        os.close(stdin_fd)
+        from .worker import serve as serve_runs
+        serve_runs(message_fd)
+    except BaseException:  # noqa: BLE001 - shown on the kernel's stderr, as a worker's would be
+        import traceback
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)   # not the zygote's loop, not its atexit handlers
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
