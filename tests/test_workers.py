@@ -104,6 +104,11 @@ def test_histories_from_workers_equal_lone_runs_in_order_with_models(pool_jobs):
     # Workers live in a session of their own: Jupyter's Interrupt (SIGINT to the kernel's
     # process group) must not kill them.
     assert all(os.getsid(w.process.pid) != os.getsid(0) for w in workers.pool().workers)
+    # On Linux they were forked from the pool's zygote, which lives in a session of its own
+    # too (without a zygote: the test just below).
+    if workers._can_fork_workers():
+        assert {type(w.process) for w in workers.pool().workers} == {workers._Forked}
+        assert os.getsid(workers.pool()._zygote.process.pid) != os.getsid(0)
 
 
 def test_stop_reaches_every_worker_and_keeps_what_was_trained(pool_jobs):
@@ -151,27 +156,20 @@ def test_an_error_in_a_worker_is_raised_with_its_traceback_and_the_pool_recovers
     assert [h.steps for h in histories] == [16, 16]
 
 
-def test_workers_fork_from_one_zygote_or_start_as_new_pythons_with_the_same_runs(monkeypatch,
-                                                                                pool_jobs):
-    """On Linux workers are forked from the pool's zygote; where that cannot work (no pidfds)
-    each is a new Python.  Either way a run equals its lone run."""
+def test_without_a_zygote_each_worker_is_a_new_python_with_the_same_runs(monkeypatch, pool_jobs):
+    """Where workers cannot be forked from a zygote (no pidfds: not Linux) each is a new
+    Python; its runs equal lone runs as the forked ones do (the other tests here)."""
+    monkeypatch.setattr(workers, "_pool", workers.WorkerPool())
+    monkeypatch.setattr(workers, "_can_fork_workers", lambda: False)
+    histories = compare(BASE, {"seed": [0, 1]}, task="reverse", task_options=OPTIONS,
+                        workers=2, device="cpu")
     alone = train(BASE, task="reverse", seed=1, task_options=OPTIONS, label="seed=1")
-    for forked in (True, False):
-        fresh = workers.WorkerPool()
-        monkeypatch.setattr(workers, "_pool", fresh)
-        monkeypatch.setattr(workers, "_can_fork_workers", lambda forked=forked: forked)
-        histories = compare(BASE, {"seed": [0, 1]}, task="reverse", task_options=OPTIONS,
-                            workers=2, device="cpu")
-        assert histories[1].same_run(alone)
-        kinds = {type(worker.process) for worker in fresh.workers}
-        assert kinds == ({workers._Forked} if forked else {subprocess.Popen})
-        assert (fresh._zygote is not None) == forked
-        for worker in fresh.workers:
-            worker.close()
-            assert worker.process.wait(timeout=120) is not None   # ends once its stdin closes
-        if fresh._zygote is not None:
-            fresh._zygote.close()
-    assert len(pool_jobs) == 2
+    assert histories[1].same_run(alone) and len(pool_jobs) == 1
+    assert workers.pool()._zygote is None
+    for worker in workers.pool().workers:
+        assert isinstance(worker.process, subprocess.Popen)
+        worker.close()
+        assert worker.process.wait(timeout=120) is not None   # ends once its stdin closes
 
 
 def test_a_busy_pool_falls_back_to_training_in_process():

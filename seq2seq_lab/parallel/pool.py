@@ -145,7 +145,7 @@ class _Zygote:
             try:
                 socket.send_fds(self.socket, [b"f"], [stdin_fd, message_fd])
                 reply = self.replies.readline()
-            except OSError:
+            except (OSError, ValueError):   # ValueError: closed meanwhile (the pool went idle)
                 reply = b""
         if not reply:
             raise WorkerFailed("the process compare's workers start from has ended (see the "

@@ -2,12 +2,12 @@
 
 Lessons: none directly; it only makes ``compare``'s workers (``pool.py``) start sooner.
 
-Why: a worker started as a new Python spends ~5 s of CPU before its first step: importing
-torch and this package (~2.7 s), then torch's compiler, which every optimizer imports on its
-first step (~2.2 s).  A kernel's pool starts two workers, and again after they ended idle;
-on 2 cores that is 10 s of CPU the learner waits through.  So each process that compares
-starts this one process, which does those imports once, and forks every worker from it: a
-fork starts in milliseconds with everything already imported (measured 2026-11-30).
+Why: a worker started as a new Python spends its start-up importing torch and this package,
+then torch's compiler, which every optimizer imports on its first step: 8.9 s of CPU for a
+pool's two workers.  So each pool starts this one process, which does those imports once
+(4.0 s of CPU for it and both workers), and forks every worker from it: two new workers in a
+running pool are training after 0.23 s instead of 6.7 s (benchmarks/bench_workers.py,
+BENCHMARKS.md).
 
 How: the parent sends, on the socket ``fd``, one byte and two descriptors (``socket.send_fds``):
 the read end of the worker's stdin pipe and the write end of its message pipe.  The zygote

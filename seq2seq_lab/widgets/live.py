@@ -30,7 +30,7 @@ from ..history import BATCH, SERIES, History
 
 _TASKS: OrderedDict[tuple, Task] = OrderedDict()  # built tasks, shared by widgets (bounded)
 _TASK_CACHE_SIZE = 4
-_warm = {"done": False}   # warm_up() has run in this process
+_warmed_up = False   # warm_up() has run in this process
 
 
 def snapshot(history: History) -> History:
@@ -275,9 +275,10 @@ def warm_up() -> None:
     with "partially initialized module 'torch._dynamo' has no attribute 'decorators'" (seen
     in the browser tests on a loaded machine, in 3 of 8 full runs).  Imported here, before
     any widget can train, no training thread ever imports it."""
-    if _warm["done"]:
+    global _warmed_up
+    if _warmed_up:
         return
-    _warm["done"] = True
+    _warmed_up = True
     import torch
     torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1e-3)
 
