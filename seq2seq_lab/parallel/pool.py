@@ -111,8 +111,8 @@ def _can_fork_workers() -> bool:
 
 
 class _Zygote:
-    """This process's zygote: started once, it imports torch and the package and forks each
-    worker from itself (see zygote.py for why and how)."""
+    """A pool's zygote: started with the pool's first worker, it imports torch and the package
+    once and forks each worker from itself (see zygote.py for why and how)."""
 
     def __init__(self):
         ours, theirs = socket.socketpair()

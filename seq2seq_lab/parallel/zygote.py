@@ -40,7 +40,7 @@ def serve(control_fd: int) -> None:
     # Children are reaped by the system as they end (no zombies for the parent to mistake
     # for live workers); the parent watches each one through a pidfd.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # an Interrupt is the kernel's, not ours
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # a Ctrl-C is for the parent, not for us
     _preload()
     while True:
         try:
