@@ -10,6 +10,10 @@ FIRST_LESSON := notebooks/00_parameters_vs_hyperparameters.ipynb
 BROWSER ?= 1
 # `make demo LESSON=01`: a lesson as a classroom app (Voila, no code, projector mode).
 LESSON  ?= 01
+# Python writes the bytecode of a module it imports the first time (into __pycache__), unless
+# PYTHONDONTWRITEBYTECODE is set, as on these machines; then every process recompiles all it
+# imports.  Not set for anything make starts, so the install and each first import compile once.
+unexport PYTHONDONTWRITEBYTECODE
 # Jupyter refuses to start as root ("Running as root is not recommended") unless told
 # --allow-root; containers and CI machines run as root, so `make lab` says so and passes it.
 ifeq ($(shell id -u),0)
@@ -24,14 +28,15 @@ $(STAMP): pyproject.toml Makefile scripts/jupyter_overrides.json
 	# would pull several GB of CUDA packages.  pyproject's range then installs nothing more.
 	# uv comes with it and installs the rest: pip took 97 s for it where uv takes 22 s
 	# (measured on this machine, 2026-11-30).  Neither byte-compiles while installing
-	# (--no-compile; uv's default): pip compiles one file at a time, 34 s for torch alone;
-	# compileall then does all of site-packages on every core.  Compiled they must be:
-	# with PYTHONDONTWRITEBYTECODE set, as on these machines, an uncompiled torch costs every
-	# process that imports it 10 s more.
+	# (--no-compile; uv's default): pip compiles one file at a time, 34 s for torch alone.
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile torch==2.13.0 uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[lab,test]'
-	# (Its status is ignored: a few packages ship files that are not Python 3, as with pip.)
-	$(BIN)/python -m compileall -q -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') >/dev/null || true
+	# Compiled what a lesson imports must be: with PYTHONDONTWRITEBYTECODE set, as on these
+	# machines, an uncompiled torch costs every process that imports it 10 s more.  One import
+	# of it writes the bytecode of the modules a kernel loads (the rest is compiled as make's
+	# processes first import it: see `unexport` above): 2,900 of site-packages' 11,000 files.
+	# compileall of them all took 50 s on 2 cores, the single import about 15 s.
+	$(BIN)/python -c 'import torch._dynamo, matplotlib.pyplot, seq2seq_lab.widgets, ipykernel.kernelapp, jupyterlab.labapp'
 	# Stop JupyterLab's news and update pop-ups from covering lessons and screenshots.
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp scripts/jupyter_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
