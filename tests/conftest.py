@@ -1,8 +1,11 @@
 """Shared test settings: one thread per test process so results and timings are stable."""
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 import torch
@@ -17,6 +20,24 @@ def pytest_configure(config):
     if not hasattr(config, "workerinput") and RUNS_ENV not in os.environ:
         os.environ[RUNS_ENV] = tempfile.mkdtemp(prefix="seq2seq-lab-runs-")
         config._lesson_runs_folder = os.environ[RUNS_ENV]
+    if not hasattr(config, "workerinput"):
+        _start_kernel_zygote(config)
+
+
+def _start_kernel_zygote(config) -> None:
+    """One kernel zygote for the session (tests/jupyter/kernel_zygote.py): the kernels that
+    nbval and the browser tests' servers start are forked from it.  Not waited for: a kernel
+    started before it listens is an ordinary one (tests/jupyter/forked_kernel.py)."""
+    sys.path.insert(0, str(Path(__file__).parent / "jupyter"))
+    from kernel_zygote import ENVIRONMENT
+    if ENVIRONMENT in os.environ or not hasattr(os, "pidfd_open"):
+        return
+    folder = tempfile.mkdtemp(prefix="seq2seq-lab-kernels-")
+    path = os.path.join(folder, "zygote.sock")
+    config._kernel_zygote = (subprocess.Popen(
+        [sys.executable, str(Path(__file__).parent / "jupyter" / "kernel_zygote.py"), path],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True), folder)
+    os.environ[ENVIRONMENT] = path
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -39,6 +60,12 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_unconfigure(config):
+    zygote = getattr(config, "_kernel_zygote", None)
+    if zygote:
+        process, folder = zygote
+        process.kill()
+        process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
     folder = getattr(config, "_lesson_runs_folder", None)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
