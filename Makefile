@@ -35,8 +35,10 @@ $(STAMP): pyproject.toml Makefile scripts/jupyter_overrides.json
 	# machines, an uncompiled torch costs every process that imports it 10 s more.  One import
 	# of it writes the bytecode of the modules a kernel loads (the rest is compiled as make's
 	# processes first import it: see `unexport` above): 2,900 of site-packages' 11,000 files.
-	# compileall of them all took 50 s on 2 cores, the single import about 15 s.
-	$(BIN)/python -c 'import torch._dynamo, matplotlib.pyplot, seq2seq_lab.widgets, ipykernel.kernelapp, jupyterlab.labapp'
+	# compileall of them all took 50 s on 2 cores; these two imports, one per core, 16 s.
+	$(BIN)/python -c 'import torch._dynamo, seq2seq_lab' & torch=$$!; \
+	$(BIN)/python -c 'import matplotlib.pyplot, ipykernel.kernelapp, jupyterlab.labapp' && \
+	wait $$torch
 	# Stop JupyterLab's news and update pop-ups from covering lessons and screenshots.
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp scripts/jupyter_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
