@@ -101,6 +101,14 @@ def make_optimizer(model: nn.Module, config: Seq2SeqConfig) -> torch.optim.Optim
     return torch.optim.Adam(params, lr=lr, weight_decay=decay, fused=fused)
 
 
+def import_optimizer_machinery() -> None:
+    """Build and drop a throwaway Adam, for its side effect: constructing any optimizer
+    imports torch's compiler (``Optimizer.__init__`` imports ``torch._dynamo``, ~2.5 s of CPU).
+    A process that will train calls this once, early, in one thread, so that no run's first
+    step pays it (and no training thread imports it while another thread imports too)."""
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1e-3)
+
+
 def clip_gradients(model: nn.Module, clip_gradient: float) -> float:
     """Clip the gradients to total norm ``clip_gradient`` (if > 0) and return their norm
     *before* clipping, which is what the gradient-norm panel shows: what each batch asked for.

@@ -27,6 +27,7 @@ from typing import Callable
 
 from ..data import Task, make_task
 from ..history import BATCH, SERIES, History
+from ..training import import_optimizer_machinery
 
 _TASKS: OrderedDict[tuple, Task] = OrderedDict()  # built tasks, shared by widgets (bounded)
 _TASK_CACHE_SIZE = 4
@@ -266,9 +267,8 @@ class Runner:
 # ---- process-wide helpers of the widgets -------------------------------------------------
 def warm_up() -> None:
     """Import torch's compiler once per process, in the calling thread (the kernel's main
-    thread, as the first widget is built), by building a throwaway Adam: every optimizer
-    needs it (``Optimizer.__init__`` imports ``torch._dynamo``), and it costs ~2.5 s, which
-    would otherwise delay the first run's first point.
+    thread, as the first widget is built): ``training.import_optimizer_machinery``.  It costs
+    ~2.5 s, which would otherwise delay the first run's first point.
 
     Not in a background thread, as it once was: there its import of ``torch._dynamo`` could
     interleave with other imports of the kernel, and a run then failed at its first step
@@ -279,8 +279,7 @@ def warm_up() -> None:
     if _warmed_up:
         return
     _warmed_up = True
-    import torch
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=1e-3)
+    import_optimizer_machinery()
 
 
 def build_task(name: str, options: dict) -> Task:
