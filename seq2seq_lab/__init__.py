@@ -29,7 +29,13 @@ Module map (one idea each; a lesson's curve is one call into one of these):
   Hyperband) under a budget of training batches; its study at a URL (SQLite, or PostgreSQL for
   a class)
 - ``cli``: ``seq2seq-lab train`` / ``describe`` / ``search``
+- ``cpu_kernels``: the same CPU kernels (AVX2) on every x86 machine, so a seed gives the
+  curves a lesson describes
 """
+# First, before anything runs torch: the same CPU kernels on every machine (cpu_kernels.py).
+from . import cpu_kernels as _cpu_kernels
+_cpu_kernels.pin()
+
 from .config import ConfigError, Seq2SeqConfig, describe
 from .data import Task, make_task, task_names
 from .history import History

@@ -53,6 +53,14 @@ def t(key: str, language: str | None = None, **values) -> str:
 
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # --- cpu_kernels.py ------------------------------------------------------------------
+    "cpu_kernels_too_late": {
+        "en": "torch ran before seq2seq_lab was imported, so it uses its AVX-512 kernels: runs "
+              "can differ slightly from the lessons' curves. Import seq2seq_lab before torch "
+              "(or restart the kernel and do) to see the same curves as the lessons",
+        "ko": "seq2seq_lab을 불러오기 전에 torch가 실행되어 AVX-512 커널을 씁니다: 실행 결과가 "
+              "수업의 곡선과 조금 다를 수 있습니다. torch보다 seq2seq_lab을 먼저 불러오면 "
+              "(또는 커널을 다시 시작하고 그렇게 하면) 수업과 같은 곡선을 봅니다"},
     # --- a learner's own data file (pairs.py) --------------------------------------------
     # Every pairs_* problem follows pairs_where or pairs_where_line, so it names the file and
     # the line to fix.

@@ -221,7 +221,7 @@ def train(config: Seq2SeqConfig | dict | None = None, task: Task | str = "revers
     :param task: a Task or a task name (``reverse``, ``copy``, ``sort``, ``recall``, ``add``,
         ``dates``, ``numbers``), built with ``task_options``
     :param seed: seeds the weights, the batch order and dropout; same config + seed gives a
-        bit-identical History on a CPU
+        bit-identical History on a CPU, with or without AVX-512 (``cpu_kernels``)
     :param callbacks: objects with any of ``on_batch_end``, ``on_evaluation_end``,
         ``on_run_end``; each gets the History so far
     :param stop_event: set it (from another thread) to stop within one batch

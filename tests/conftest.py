@@ -8,6 +8,10 @@ import threading
 from pathlib import Path
 
 import pytest
+
+# Before torch runs anything: the same CPU kernels on every machine (cpu_kernels.py), in this
+# process and, through the environment, in every process and kernel the tests start.
+import seq2seq_lab  # noqa: F401
 import torch
 
 torch.set_num_threads(1)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 jupyter_client = pytest.importorskip("jupyter_client")
 from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
@@ -73,13 +74,16 @@ def test_a_kernel_is_forked_from_the_zygote_and_ends_with_its_killed_launcher(
         launcher = manager.provisioner.process.pid
         facts = ask(client, "import os, sys; print(os.getpid(), os.getppid(), "
                             "os.environ.get('SEQ2SEQ_LAB_FAST'), os.getcwd(), "
-                            "'torch' in sys.modules)")
-        kernel, parent, fast, cwd, torch_loaded = facts.split()
+                            "'torch' in sys.modules, "
+                            "sys.modules['torch'].backends.cpu.get_cpu_capability())")
+        kernel, parent, fast, cwd, torch_loaded, kernels = facts.split()
         kernel, parent = int(kernel), int(parent)
         assert kernel != launcher and parent != launcher     # forked elsewhere ...
         assert "kernel_zygote.py" in Path(f"/proc/{parent}/cmdline").read_text()  # ... here
         assert fast == "1" and cwd == str(tmp_path)           # the spec's env, its folder
         assert torch_loaded == "True"                         # imported before the fork
+        # ... with the CPU kernels the package chooses (cpu_kernels.py), as in this process
+        assert kernels == torch.backends.cpu.get_cpu_capability()
 
         # Interrupt (SIGINT to the launcher's process group) reaches the kernel's cell.
         # stop_on_error=False: after a failed cell ipykernel aborts what reaches it in the

@@ -22,6 +22,8 @@ because it reads the kernel's environment when imported: ipykernel its parent's 
 (``JPY_PARENT_PID``, a class attribute's default), seq2seq_lab the language from the locale,
 matplotlib its backend from ``MPLBACKEND``, which ipykernel sets.
 The zygote runs no torch operation, so no thread pool exists to be lost in the fork.
+Its torch takes the CPU kernels the package chooses (seq2seq_lab/cpu_kernels.py) from the
+environment: conftest.py imports seq2seq_lab, which sets the variables, before starting it.
 """
 from __future__ import annotations
 
