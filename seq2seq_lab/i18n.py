@@ -299,6 +299,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "cannot read a configuration from {path}: {reason}",
         "ko": "{path}에서 설정을 읽을 수 없습니다: {reason}",
     },
+    "config_is_a_preset": {
+        "en": "a preset is more than a config: it also names its task ({task}) and the task's "
+              "options. Pass them apart: preset({name!r}).config, task={task!r}, "
+              "task_options=preset({name!r}).task_options; or, to train it: "
+              "train(**preset({name!r}).train_kwargs(), seed=0)",
+        "ko": "프리셋은 설정(config)만이 아니라 과제({task})와 그 옵션도 정합니다. 따로 넘기세요: "
+              "preset({name!r}).config, task={task!r}, "
+              "task_options=preset({name!r}).task_options; 학습만 하려면: "
+              "train(**preset({name!r}).train_kwargs(), seed=0)"},
+    "config_wrong_kind": {
+        "en": "a config is a Seq2SeqConfig, a dict of hyperparameters or None, not {kind}",
+        "ko": "설정(config)은 Seq2SeqConfig, 하이퍼파라미터 dict 또는 None이어야 합니다 ({kind}은(는) 안 됩니다)"},
     # --- tasks ---------------------------------------------------------------------------
     "unknown_task": {
         "en": "unknown task '{name}'{hint}; tasks: {choices}",

@@ -28,7 +28,7 @@ from typing import Iterable, Iterator, Protocol
 import torch
 from torch import nn
 
-from .config import Seq2SeqConfig
+from .config import ConfigError, Seq2SeqConfig
 from .data import Batch, Task, make_task
 from .evaluation import attention_probe, evaluate, weight_probe
 from .history import History
@@ -67,7 +67,13 @@ def as_config(config: Seq2SeqConfig | dict | None) -> Seq2SeqConfig:
         return Seq2SeqConfig()
     if isinstance(config, dict):
         return Seq2SeqConfig.from_dict(config)
-    return config
+    if isinstance(config, Seq2SeqConfig):
+        return config
+    # A Preset (presets.py) is the likeliest mistake: say how to pass it, before a model is
+    # built from it and fails on a missing field.
+    if hasattr(config, "train_kwargs") and hasattr(config, "name"):
+        raise ConfigError("config_is_a_preset", None, name=config.name, task=config.task)
+    raise ConfigError("config_wrong_kind", None, kind=type(config).__name__)
 
 
 def resolve_task(task: Task | str, task_options: dict | None = None) -> Task:

@@ -125,6 +125,14 @@ def test_a_task_name_with_options_and_a_dict_config_work():
     assert history.task == "sort" and history.task_options["train_size"] == 100 and history.steps == 3
 
 
+def test_a_preset_or_another_object_as_config_gets_a_message_saying_what_to_pass():
+    from seq2seq_lab import ConfigError, preset
+    with pytest.raises(ConfigError, match=r"train\(\*\*preset\('default'\)\.train_kwargs\(\)"):
+        train(preset("default"), seed=0)
+    with pytest.raises(ConfigError, match="not str"):
+        train("reverse")
+
+
 def test_device_is_recorded_and_cuda_is_used_when_present():
     import torch
     history = train(Seq2SeqConfig(max_num_batches=2, **SMALL), task=COPY, device="cpu")
