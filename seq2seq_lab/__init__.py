@@ -29,7 +29,7 @@ Module map (one idea each; a lesson's curve is one call into one of these):
   Hyperband) under a budget of training batches; its study at a URL (SQLite, or PostgreSQL for
   a class)
 - ``cli``: ``seq2seq-lab train`` / ``describe`` / ``search``
-- ``cpu_kernels``: the same CPU kernels (AVX2) on every x86 machine, so a seed gives the
+- ``cpu_kernels``: the same CPU kernels (AVX2) with or without AVX-512, so a seed gives the
   curves a lesson describes
 """
 # First, before anything runs torch: the same CPU kernels on every machine (cpu_kernels.py).

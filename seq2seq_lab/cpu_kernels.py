@@ -1,4 +1,4 @@
-"""One set of CPU kernels on every x86 machine, so that a seed gives the curves a lesson describes.
+"""The same CPU kernels with or without AVX-512, so that a seed gives the curves a lesson describes.
 
 Lessons: all.  A lesson says what its runs do, seed by seed ("at 0.01 batch 64 jumps late on
 seed 0 only"), and its tests check exactly that; training is bit-identical on a CPU
@@ -6,15 +6,16 @@ seed 0 only"), and its tests check exactly that; training is bit-identical on a 
 CPU: AVX-512 ones where the CPU has AVX-512, AVX2 ones elsewhere.  They sum in a different
 order, the last bits of a loss differ, and over a few hundred steps a run that jumps on one
 machine settles on the other.  Measured on an AVX-512 machine (AMD EPYC, 2026-12-01): with
-torch's own choice 11 of the lesson claims failed (a late jump at step 56 instead of 48, a
+torch's own choice 11 tests of lesson claims and diagnoses failed (a late jump at step 56 instead of 48, a
 suggestion 3% worse than a grid value instead of better, ...); with ``ATEN_CPU_CAPABILITY=avx2``
 every claim held as on the AVX2 machines the lessons were written on, at the same speed
 (default run 1.1-1.4 CPU-s both ways).
 
 So where the CPU has AVX-512, :func:`pin` asks torch, MKL (matrix products) and oneDNN for
 their AVX2 kernels, through the environment variables each reads once, at its first use.  A
-variable the user set is left alone.  Stdlib only: the package calls it before anything
-imports torch, and a process that preloads torch (a kernel zygote) can load this file alone.
+variable the user set is left alone.  Child processes (compare's workers, the tests' kernels)
+inherit the variables.  Stdlib only: the package calls it first, before any of its modules
+imports torch.
 """
 from __future__ import annotations
 
