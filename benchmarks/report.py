@@ -13,12 +13,27 @@ from pathlib import Path
 BENCHMARKS_MD = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux), else its architecture."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return f"{line.partition(':')[2].strip()}, {platform.machine()}"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> str:
-    """One line naming what the numbers were measured on."""
+    """One line naming what the numbers were measured on, with the vector kernels torch uses
+    (seq2seq_lab/cpu_kernels.py: AVX2 ones also where the CPU has AVX-512)."""
+    import seq2seq_lab  # noqa: F401 - its choice of kernels, before torch runs anything
     import torch
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
-            f"torch {torch.__version__}, {torch.get_num_threads()} torch threads, "
+    return (f"{os.cpu_count()} CPU cores ({cpu_name()}), torch {torch.__version__} "
+            f"({torch.backends.cpu.get_cpu_capability()} kernels), "
+            f"{torch.get_num_threads()} torch threads, "
             f"Python {platform.python_version()}, load average {load:.2f} at the start")
 
 
