@@ -257,6 +257,23 @@ def settle_y(ax: Axes, min_ratio: float = 1.0) -> None:
     ax.set_ylim(low, high)
 
 
+def room_for_legend(ax: Axes) -> None:
+    """Raise the top of the y axis so that the data stay under the panel's legend, which sits
+    in an upper corner: a legend of five weights' names covers a fifth (notebook) to over a
+    third (projector) of a panel, and there it hid the lines it named.  Measured, not a fixed
+    share, because the legend's height depends on the theme's fonts and the panel's size."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    share = legend.get_window_extent().height / max(ax.get_window_extent().height, 1.0)
+    share = min(share + 0.04, 0.7)   # a little air under the legend; never the whole panel
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        ax.set_ylim(low, low * (high / low) ** (1 / (1 - share)))
+    else:
+        ax.set_ylim(low, low + (high - low) / (1 - share))
+
+
 def _finite(values: Sequence[float]) -> list[float]:
     """NaN for every non-finite value: the line breaks there instead of stretching the axis
     to infinity."""
@@ -1082,6 +1099,7 @@ def draw_weights(ax: Axes, runs, *, theme="notebook", language: str | None = Non
     weights_contents(ax, views, look)
     ax.relim()
     ax.autoscale_view()
+    room_for_legend(ax)
     return ax
 
 
@@ -1093,6 +1111,7 @@ def draw_weight_histogram(ax: Axes, runs, *, theme="notebook", language: str | N
     look, views = look_for(theme, language), as_views(runs)
     setup_weight_histogram(ax, look)
     weight_histogram_contents(ax, views, look)
+    room_for_legend(ax)
     return ax
 
 

@@ -389,3 +389,49 @@ def test_korean_panel_labels():
     figure.render([RunView(history, "#1", "#0072B2", "current", history.steps)], legends=False)
     assert "rnn_attention_type = none" in " ".join(texts(figure.panel("attention").ax))
     assert figure.panel("gradient_norm").ax.get_yscale() == "log"
+
+
+@functools.cache
+def _weights_run():
+    """Lesson 00's Lab run (the default preset), cut short: its probe has a few evaluations."""
+    return train(Seq2SeqConfig(max_num_batches=24, checkpoint_frequency_num_batches=4),
+                 task="reverse", seed=0)
+
+
+def _points_under(legend, artist, ax) -> list:
+    """Display points along ``artist`` (a line or a step patch), its segments sampled finely,
+    that fall inside ``legend``'s box."""
+    if hasattr(artist, "get_xydata"):
+        data = artist.get_xydata()
+    else:
+        data = artist.get_path().vertices
+    display = ax.transData.transform(data)
+    box = legend.get_window_extent()
+    inside = []
+    for start, end in zip(display[:-1], display[1:]):
+        for share in np.linspace(0, 1, 25):
+            x, y = start + (end - start) * share
+            if box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1:
+                inside.append((round(x), round(y)))
+    return inside
+
+
+@pytest.mark.parametrize("theme", ["notebook", "projector"])
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_weight_panels_legends_sit_above_their_lines(theme, language):
+    """Lesson 00's weight panels name their lines in a legend in the panel's corner: it must
+    not hide the lines it names (it covered the top weight and the histogram's peak)."""
+    history = _weights_run()
+    figure = LabFigure(theme, language, ["loss", "weights", "weight_histogram"])
+    views = [RunView(history, "#1", "#0072B2", "current", history.steps)]
+    # A live frame, then an exported PNG (legends around the panels: they are shorter), then
+    # a live frame again: each as drawn (``render`` draws the same, then encodes).
+    for legends in (False, True, False):
+        figure.draw(views, "", legends)
+        figure.figure.canvas.draw()
+        for name in ("weights", "weight_histogram"):
+            ax = figure.panel(name).ax
+            legend = ax.get_legend()
+            assert legend is not None
+            for artist in [*ax.lines, *ax.patches]:
+                assert not _points_under(legend, artist, ax), (legends, name, artist.get_label())

@@ -59,6 +59,7 @@ class FigurePanel:
     weight = 2.0
     step_axis = False
     top_room = 0.0
+    legend_inside = False   # a legend in a corner of the panel, over where data could be
 
     def __init__(self, figure: "LabFigure", ax, options: dict):
         self.figure, self.ax, self.look = figure, ax, figure.look
@@ -97,6 +98,14 @@ class FigurePanel:
 
     def settle(self, views: list[RunView], empty_note: str) -> None:
         """Scales and limits once every run is drawn; ``empty_note`` is said when empty."""
+
+    def fit(self) -> None:
+        """Once the panels are placed: a legend inside the panel gets room above the data.
+        Here, not in ``settle``, because the room is the legend's share of the panel's height,
+        and an exported PNG (legends around the panels) places them shorter than a live
+        frame does."""
+        if self.legend_inside:
+            drawing.room_for_legend(self.ax)
 
     def key(self) -> tuple:
         """What the axes layer of the cached background (ticks, tick labels, grid) depends
@@ -380,7 +389,7 @@ class WeightsPanel(FigurePanel):
     """A few single weights of the run in progress (or the latest), redrawn each frame: one
     run only, so earlier runs' lines would only confuse whose weights these are."""
 
-    name, step_axis = "weights", True
+    name, step_axis, legend_inside = "weights", True, True
 
     def setup(self) -> None:
         drawing.setup_weights(self.ax, self.look)
@@ -393,7 +402,7 @@ class WeightsPanel(FigurePanel):
 
 
 class WeightHistogramPanel(FigurePanel):
-    name = "weight_histogram"
+    name, legend_inside = "weight_histogram", True
 
     def setup(self) -> None:
         drawing.setup_weight_histogram(self.ax, self.look)
@@ -693,6 +702,8 @@ class LabFigure:
         for panel in self.panels:
             panel.settle(views, empty if panel is self._note_panel else "")
         self._decorate(views, legends)
+        for panel in self.panels:
+            panel.fit()
 
     def legend_entries(self, views: list[RunView]) -> list[tuple[str, str, bool]]:
         """(label, colour, drawn in full colour) of each run, for a legend."""
