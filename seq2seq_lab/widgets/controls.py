@@ -47,6 +47,9 @@ SLIDER_RANGES: dict[str, tuple] = {
     "momentum": (0.0, 0.99, 0.01),
     "weight_init_scale": (0.1, 5.0, 0.01),
 }
+STOPS_CLASS = "s2s-stops"
+STOPS_CSS = (f"<style>.{STOPS_CLASS} .widget-readout {{pointer-events: none; "
+             "-webkit-user-modify: read-only; user-select: none}</style>")
 TOGGLE_MAX_CHOICES = 3   # more options than this would not fit in a row: use a Dropdown
 
 
@@ -81,6 +84,11 @@ def make_control(name: str, value, text: bool = False, language: str = "en",
         control = widgets.SelectionSlider(
             options=[(format_value(stop), stop) for stop in stops], value=value,
             continuous_update=continuous_update, layout=widgets.Layout(width="420px"), **common)
+        # Its readout looks editable (ipywidgets 8.1 makes every slider's readout editable)
+        # but a SelectionSlider ignores what is typed there and blanks it: a learner typed
+        # 0.3 and trained at the old rate.  STOPS_CSS makes it plain text; drag or use the
+        # arrow keys (typed rates: ``text_params``).
+        control.add_class(STOPS_CLASS)
     elif kind is int:
         low, high, step = SLIDER_RANGES.get(name, (meta["low"], min(meta["high"], 64), 1))
         control = widgets.IntSlider(value=value, min=min(low, value), max=max(high, value),

@@ -287,8 +287,16 @@ def move_first_slider(page, widget) -> tuple[str, str, int]:
         "([el, before]) => el.getAttribute('aria-valuenow') !== before",
         arg=[handle.element_handle(), value_before], timeout=10_000)
     readout = handle.locator("xpath=ancestor::*[contains(@class,'widget-slider')][1]") \
-                    .locator(".widget-readout").first.inner_text()
-    return parameter, readout, 1
+                    .locator(".widget-readout").first
+    # A slider of stops (learning_rate, weight_decay) ignores a typed readout, so its readout
+    # must not take typing at all (controls.STOPS_CSS): a learner once typed 0.3 there and
+    # trained at the old rate.
+    stops, editable = readout.evaluate(
+        "(el) => [!!el.closest('.s2s-stops'), el.isContentEditable && "
+        "getComputedStyle(el).pointerEvents !== 'none']")
+    if stops:
+        assert not editable, f"{parameter}: its readout still looks typeable"
+    return parameter, readout.inner_text(), 1
 
 
 def type_fewer_values(lab, widget) -> tuple[str, str, int]:
