@@ -463,6 +463,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "학습이 너무 느립니다: {steps} 스텝 동안 학습 손실이 {progress}%만 줄었고 "
         "({start}에서 {end}로) 같은 속도로 계속 줄고 있으므로 모델이 아니라 학습률이 한계입니다.",
     },
+    "diagnose_small_rate": {
+        "en": "Learning too slowly: in {steps:plural=step/steps} the training loss fell only "
+        "{progress}% (from {start} to {end}). {optimizer} at {lr} takes tiny steps: it moves "
+        "each weight by the rate times its gradient, and needs rates near 1 here, so the rate, "
+        "not the model, is the limit.",
+        "ko": "학습이 너무 느립니다: {steps} 스텝 동안 학습 손실이 {progress}%만 줄었습니다 "
+        "({start}에서 {end}로). {lr}의 {optimizer}는 보폭이 아주 작습니다: 가중치마다 학습률에 "
+        "기울기를 곱한 만큼만 움직이므로 여기서는 1 가까운 학습률이 필요합니다. 모델이 아니라 "
+        "학습률이 한계입니다.",
+    },
     "diagnose_still_learning": {
         "en": "Still learning when the run ended: the training loss fell {second}% in the second "
         "half alone (from {middle} to {end}) and validation accuracy reached {accuracy}%; the "

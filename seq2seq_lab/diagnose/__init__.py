@@ -30,6 +30,8 @@ rules, first match wins (``rules.py``, each threshold measured)::
                                                       -> too_slow
     in progress or stopped, still falling             -> learning
     finished, still falling fast in the second half   -> too_slow ("still learning")
+    levelled off early at a rate small for its optimizer (SGD below 0.5)
+                                                      -> too_slow ("small_rate")
     otherwise (levelled off high, modest rate)        -> underfitting
 
 A run in progress says "So far (step k of n)" first; one the learner stopped says "Stopped by

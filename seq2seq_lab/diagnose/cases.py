@@ -69,6 +69,12 @@ GROUPS: dict[str, Group] = {
         "sort", {"train_size": 1024, "val_size": 200},
         why="sort with LSTM and plain RNN cells, 64 steps: 1e-4 barely moves (2-8%), 3e-3 is "
             "still learning fast at the end (41-48% of its loss gone in the second half)"),
+    "lesson02_sgd": Group(
+        {"learning_rate": 0.05, "lr_scheduler_type": "cosine", "lr_step_size": 32,
+         "optimizer_type": "sgd"}, {"seed": [0, 1, 2]}, "reverse", {"val_size": 100},
+        why="lesson 02's Lab (preset lesson_02_warmup) switched to sgd, as its exercise asks: "
+            "7% of the loss gone, then flat as cosine lowers the rate: it looks like a weak "
+            "model, but the same model learned at Adam's rate on the same figure"),
     "wide_model": Group(
         {"rnn_num_hidden": 256, "max_num_epochs": 4, "checkpoint_frequency_num_batches": 8},
         {"seed": [0]}, "reverse", {"train_size": 512, "val_size": 200},
@@ -197,6 +203,11 @@ CASES: tuple[Case, ...] = (
          ("too_slow",), ("underfitting", "good")),
     Case("sort_rnn_3e-3", "sort_cells", ("rnn_cell_type=rnn, " + _R + "0.003",),
          ("too_slow",), ("underfitting", "good")),
+    Case("sgd_0.05_cosine", "lesson02_sgd", ("seed=0",), ("too_slow",), ("underfitting",),
+         says=("sgd at 0.05", "needs rates near 1"), never_says=("too weak", "rnn_num_hidden"),
+         why="a learner got 'the model is too weak' for this run of the default model"),
+    Case("sgd_0.05_cosine_seeds", "lesson02_sgd", ("seed=0", "seed=1", "seed=2"),
+         ("too_slow",), ("underfitting", "mixed"), says=("All 3 seeds agree",)),
     Case("wide_so_far", "wide_model", ("seed=0",), ("learning", "good"), (), at=24,
          in_progress=True, says=("So far (step 24 of 32)",), never_says=("went well",),
          why="the issue's 256-unit run still training"),

@@ -80,6 +80,9 @@ def read_evidence(history: History) -> dict:
     config = history.config
     evidence = dict(steps=len(history.train_loss), evaluations=len(history.val_loss),
                     learning_rate=config.learning_rate if config else math.nan,
+                    # SGD's step with momentum m builds up to rate / (1 - m) (lesson 05)
+                    effective_rate=(config.learning_rate / (1 - config.momentum)
+                                    if config and config.momentum < 1 else math.nan),
                     diverged=bool(history.diverged), diverged_step=history.diverged_step,
                     non_finite=any(not math.isfinite(x)
                                    for x in history.train_loss + history.val_loss))

@@ -45,6 +45,14 @@ MIN_RISES = 2
 # default run (83% in 160 steps), at 0.1 they stall, at 0.3 they diverge.  SGD takes raw
 # gradients (clipped to 1) and needs rates about 100x larger: at 1.0 it still learns copy.
 LARGE_RATE = {"adam": 0.05, "rmsprop": 0.05, "sgd": 5.0}
+# A rate small for its optimizer, whatever the curve's shape: plain SGD steps by the rate
+# times the gradient (clipped to 1, shared by ~60,000 weights) and needs rates near 1 here
+# (lesson 05: its best on reverse is 1.0, 35% accuracy in 160 steps; with momentum 0.9, 0.3).
+# Below this its curve can level off early (a schedule that decays the rate, as cosine does,
+# flattens it: SGD at 0.05 with cosine on lesson 02's Lab, 7% of the loss gone, flat in its
+# last quarter), which looks like a weak model but is the rate.  Adam and RMSprop scale every
+# step to about the rate: no such floor.  Compared with the rate / (1 - momentum).
+SMALL_RATE = {"sgd": 0.5}
 # A loss that rose this far above its start at some point was pushed by steps too large.
 # Adam at 0.1: 5.8 from 2.65 (2.2x) in the first 4 batches; the 4-unit model: never above 1.02x.
 ROSE_ABOVE_START = 1.2
@@ -111,4 +119,7 @@ def decide(e: dict, optimizer: str, partial: bool) -> tuple[str, str]:
         return ("learning", "learning") if not flat else ("learning", "early")
     if e["second_half_progress"] >= STILL_LEARNING:
         return "too_slow", "still_learning"
+    if progress < SMALL_PROGRESS and e.get("effective_rate", math.nan) < SMALL_RATE.get(
+            optimizer, 0.0):
+        return "too_slow", "small_rate"
     return "underfitting", "underfitting"
