@@ -502,6 +502,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{late}% 변화, 도중에 최고 {peak}) 검증 정확도는 {accuracy}%뿐입니다. 튀는 것이 아니라 "
         "멈춰 있습니다: {lr}에서는 한 걸음이 너무 커서 더 나은 해에 자리 잡지 못합니다.",
     },
+    "diagnose_stalled_rising": {
+        "en": "Stalled: the training loss stopped improving and rose again, {late_rise}% in the "
+        "last quarter, to end at {end} (from {start}, peaking at {peak} on the way), with only "
+        "{accuracy}% validation accuracy. At {lr} each step is too large to settle into a "
+        "better solution.",
+        "ko": "정체되었습니다: 학습 손실이 더 나아지지 않고 마지막 4분의 1 동안 {late_rise}% 다시 "
+        "올라 {end}에서 끝났으며 (처음 {start}, 도중에 최고 {peak}) 검증 정확도는 {accuracy}%뿐"
+        "입니다. {lr}에서는 한 걸음이 너무 커서 더 나은 해에 자리 잡지 못합니다.",
+    },
     "diagnose_oscillating": {
         "en": "Oscillating: the training loss stopped falling (it ended at {end}), and the "
         "validation loss went up in {rises} of its last {changes:plural=evaluation/evaluations}, "

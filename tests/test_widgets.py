@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import struct
 import threading
+import re
 import time
 
 import ipywidgets as widgets
@@ -369,6 +370,12 @@ def test_compare_trains_values_together_with_one_legend(make_lab):
     assert "run 3 finished: 3 settings trained together" in compare.status.value
     assert run_labels(compare) == ["learning_rate=0.001", "learning_rate=0.01", "learning_rate=3"]
     assert compare.diagnosis.value.count("<div") == 3
+    # Each card's bar is its run's colour (a card pairs with its curve); the verdict is a tag.
+    bars = re.findall(r"border-left:4px solid (#[0-9A-Fa-f]{6})", compare.diagnosis.value)
+    assert bars == [member.color for member in compare._members]
+    assert len(set(bars)) == 3
+    verdicts = re.findall(r'class="s2s-verdict"[^>]*>([^<]+)<', compare.diagnosis.value)
+    assert len(verdicts) == 3 and verdicts[2] == "diverged"
     compare.values_box.value = "0.02"             # one value: a plain run, not "runs 4-4"
     assert compare.train() is not False and compare.wait(90)
     assert "run 4 finished: 20 steps" in compare.status.value

@@ -177,6 +177,7 @@ def _values(history: History, e: dict, language: str | None = None) -> dict:
                   progress=f"{100 * e['progress']:.0f}",
                   second=f"{100 * e['second_half_progress']:.0f}",
                   late=f"{100 * e['late_progress']:.0f}",
+                  late_rise=f"{-100 * e['late_progress']:.0f}",
                   spike_step=e["spike_step"], spike_peak=fmt(e["spike_peak"]),
                   level=fmt(e["spike_level"]), ratio=f"{e['spike_ratio']:.0f}")
     if "best_val_loss" in e:

@@ -69,6 +69,12 @@ GROUPS: dict[str, Group] = {
         "sort", {"train_size": 1024, "val_size": 200},
         why="sort with LSTM and plain RNN cells, 64 steps: 1e-4 barely moves (2-8%), 3e-3 is "
             "still learning fast at the end (41-48% of its loss gone in the second half)"),
+    "lesson02_constant": Group(
+        {"learning_rate": 0.05, "lr_step_size": 32}, {"seed": [0, 1, 2]}, "reverse",
+        {"val_size": 100},
+        why="lesson 02's constant rate (preset lesson_02_schedules, none): Adam at 0.05 jumps "
+            "to ~4 early, comes down to 0.6-0.7, and its last quarter ends 11-20% higher than "
+            "the quarter before (53-58% accuracy)"),
     "lesson02_sgd": Group(
         {"learning_rate": 0.05, "lr_scheduler_type": "cosine", "lr_step_size": 32,
          "optimizer_type": "sgd"}, {"seed": [0, 1, 2]}, "reverse", {"val_size": 100},
@@ -203,6 +209,12 @@ CASES: tuple[Case, ...] = (
          ("too_slow",), ("underfitting", "good")),
     Case("sort_rnn_3e-3", "sort_cells", ("rnn_cell_type=rnn, " + _R + "0.003",),
          ("too_slow",), ("underfitting", "good")),
+    Case("constant_0.05_rises_again", "lesson02_constant", ("seed=0",), ("stalled",),
+         ("good", "underfitting", "too_slow"), says=("rose again",),
+         never_says=("went flat", "not bouncing"),
+         why="a learner read 'went flat' beside a last quarter 14% higher than the one before"),
+    Case("constant_0.05_seeds", "lesson02_constant", ("seed=0", "seed=1", "seed=2"),
+         ("stalled",), ("mixed", "good"), says=("All 3 seeds agree",)),
     Case("sgd_0.05_cosine", "lesson02_sgd", ("seed=0",), ("too_slow",), ("underfitting",),
          says=("sgd at 0.05", "needs rates near 1"), never_says=("too weak", "rnn_num_hidden"),
          why="a learner got 'the model is too weak' for this run of the default model"),

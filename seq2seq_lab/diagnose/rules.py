@@ -110,7 +110,9 @@ def decide(e: dict, optimizer: str, partial: bool) -> tuple[str, str]:
     large = (e["learning_rate"] >= LARGE_RATE.get(optimizer, math.inf)
              or e["max_train_loss"] >= ROSE_ABOVE_START * e["start_loss"])
     if large and (flat or creeping or e["second_half_progress"] < STILL_LEARNING):
-        return "stalled", "stalled"
+        # A last quarter that ended higher than the one before is no flat line: say it rose
+        # (Adam at 0.05, constant, in lesson 02: 11-20% up, while "went flat" was written).
+        return "stalled", "stalled_rising" if e["late_progress"] < -FLAT else "stalled"
     if creeping:
         return "too_slow", "too_slow"
     if partial:

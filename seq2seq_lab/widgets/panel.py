@@ -406,11 +406,18 @@ class LivePanel:
                                planned_steps=view.planned_steps or None,
                                in_progress=training and not ended,
                                others=[other.history for other in shown if other is not view])
-            color = _DIAGNOSIS_COLORS.get(verdict.kind, "#999999")
+            # The bar takes the run's own colour, so each card pairs with its curve (coloured
+            # by the verdict, a learner paired lesson 02's cards with the wrong curves); the
+            # verdict's colour marks its kind, in a tag (black text reads on every such colour).
+            kind = verdict.kind
+            tag = (f'<span class="s2s-verdict" style="background:'
+                   f'{_DIAGNOSIS_COLORS.get(kind, "#999999")};color:#000;border-radius:3px;'
+                   f'padding:0 5px;margin-right:6px;font-size:0.85em">'
+                   f'{html.escape(t(f"diagnose_kind_{kind}", self.language))}</span>')
             prefix = f"<b>{html.escape(view.label)}</b>: " if len(views) > 1 else ""
             lines.append(
-                f'<div style="border-left:4px solid {color};padding:2px 8px;margin:2px 0">'
-                f"{prefix}{html.escape(verdict.message)} "
+                f'<div style="border-left:4px solid {view.color};padding:2px 8px;margin:2px 0">'
+                f"{tag}{prefix}{html.escape(verdict.message)} "
                 f"<i>{html.escape(verdict.next_step)}</i></div>")
         return "".join(lines)
 
