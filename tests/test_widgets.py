@@ -384,6 +384,10 @@ def test_compare_trains_values_together_with_one_legend(make_lab):
     assert compare.train() is False and "learning_rate must be a number" in compare.message
     compare.values_box.value = ""
     assert compare.train() is False and "at least one value" in compare.message
+    assert "e.g. 0.001, 0.01, 3" in compare.message       # the values it was given
+    optimizers = make_lab(Compare, param="optimizer_type", values=["sgd", "adam"])
+    optimizers.values_box.value = " "
+    assert optimizers.train() is False and "e.g. sgd, adam" in optimizers.message
 
 
 # ---- what the screenshots' review asked for -----------------------------------------------

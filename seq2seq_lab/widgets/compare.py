@@ -85,8 +85,11 @@ class Compare(LivePanel):
                           .message(self.language))
         meta = fields.get(param) or TASK_OPTION_FIELDS.get(param) or \
             {language: t("compare_seed_help", language) for language in ("en", "ko")}
+        # The values it was given: the example an emptied box's message offers (a fixed
+        # "0.001, 0.01, 0.1" was offered for optimizer_type too).
+        self._example = ", ".join(format_value(v) for v in values)
         self.values_box = widgets.Text(
-            value=", ".join(format_value(v) for v in values),
+            value=self._example,
             description=t("compare_values", self.language, name=param),
             tooltip=t("compare_values_help", self.language) + " " + meta.get(self.language, ""),
             style={"description_width": "initial"}, continuous_update=False,
@@ -124,8 +127,8 @@ class Compare(LivePanel):
         texts = [v for v in re.split(r"[,;\s]+", self.values_box.value.strip()) if v]
         problem = None
         if not texts:
-            example = "0.001, 0.01, 0.1"
-            problem = t("compare_no_values", self.language, name=self.param, example=example)
+            problem = t("compare_no_values", self.language, name=self.param,
+                        example=self._example or "0.001, 0.01, 0.1")
         elif len(texts) > MAX_VALUES:
             problem = t("compare_too_many", self.language, limit=MAX_VALUES, count=len(texts))
         values: list = []
