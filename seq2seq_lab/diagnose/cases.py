@@ -80,7 +80,7 @@ GROUPS: dict[str, Group] = {
          "optimizer_type": "sgd"}, {"seed": [0, 1, 2]}, "reverse", {"val_size": 100},
         why="lesson 02's Lab (preset lesson_02_warmup) switched to sgd, as its exercise asks: "
             "7% of the loss gone, then flat as cosine lowers the rate: it looks like a weak "
-            "model, but the same model learned at Adam's rate on the same figure"),
+            "model, but the same model learns the task with Adam at this rate (lesson 02)"),
     "wide_model": Group(
         {"rnn_num_hidden": 256, "max_num_epochs": 4, "checkpoint_frequency_num_batches": 8},
         {"seed": [0]}, "reverse", {"train_size": 512, "val_size": 200},
