@@ -88,7 +88,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "pairs_too_big": {
         "en": "the file is {size}, more than the {limit} this lab reads: use a sample of its rows",
-        "ko": "파일 크기가 {size}로, 이 실습이 읽는 {limit}보다 큽니다: 일부 행만 골라 쓰세요",
+        "ko": "파일 크기가 {size}(으)로, 이 실습이 읽는 {limit}보다 큽니다: 일부 행만 골라 쓰세요",
     },
     "pairs_empty": {
         "en": "no source/target rows (blank lines and the header do not count): write one pair "
@@ -151,7 +151,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "setup_not_setup": {
         "en": "this is not a seq2seq_lab set-up: a shared set-up is one line starting with "
         "{prefix}, or a JSON file whose \"format\" is \"{format}\"",
-        "ko": "seq2seq_lab 설정이 아닙니다: 공유된 설정은 {prefix}로 시작하는 한 줄이거나 "
+        "ko": "seq2seq_lab 설정이 아닙니다: 공유된 설정은 {prefix}(으)로 시작하는 한 줄이거나 "
         "\"format\"이 \"{format}\"인 JSON 파일입니다",
     },
     "setup_newer": {
@@ -461,7 +461,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{progress}% (from {start} to {end}) and is still falling at the same pace, so the rate, "
         "not the model, is the limit.",
         "ko": "학습이 너무 느립니다: {steps} 스텝 동안 학습 손실이 {progress}%만 줄었고 "
-        "({start}에서 {end}로) 같은 속도로 계속 줄고 있으므로 모델이 아니라 학습률이 한계입니다.",
+        "({start}에서 {end}(으)로) 같은 속도로 계속 줄고 있으므로 모델이 아니라 학습률이 한계입니다.",
     },
     "diagnose_small_rate": {
         "en": "Learning too slowly: in {steps:plural=step/steps} the training loss fell only "
@@ -469,7 +469,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "each weight by the rate times its gradient, and needs rates near 1 here, so the rate, "
         "not the model, is the limit.",
         "ko": "학습이 너무 느립니다: {steps} 스텝 동안 학습 손실이 {progress}%만 줄었습니다 "
-        "({start}에서 {end}로). {lr}의 {optimizer}는 보폭이 아주 작습니다: 가중치마다 학습률에 "
+        "({start}에서 {end}(으)로). {lr}의 {optimizer}는 보폭이 아주 작습니다: 가중치마다 학습률에 "
         "기울기를 곱한 만큼만 움직이므로 여기서는 1 가까운 학습률이 필요합니다. 모델이 아니라 "
         "학습률이 한계입니다.",
     },
@@ -478,19 +478,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "half alone (from {middle} to {end}) and validation accuracy reached {accuracy}%; the "
         "curve had not levelled off, so the run was too short for this rate, not the model too weak.",
         "ko": "학습이 끝날 때도 아직 배우는 중이었습니다: 후반부에만 학습 손실이 {second}% 줄었고 "
-        "({middle}에서 {end}로) 검증 정확도는 {accuracy}%입니다; 곡선이 아직 평평해지지 않았으므로 "
+        "({middle}에서 {end}(으)로) 검증 정확도는 {accuracy}%입니다; 곡선이 아직 평평해지지 않았으므로 "
         "모델이 약한 것이 아니라 이 학습률에 비해 학습이 짧았습니다.",
     },
     "diagnose_learning": {
         "en": "Still learning: the training loss fell from {start} to {end} and is still falling "
         "({late}% in the last quarter); validation accuracy {accuracy}%.",
-        "ko": "아직 배우는 중입니다: 학습 손실이 {start}에서 {end}로 줄었고 계속 줄고 있습니다 "
+        "ko": "아직 배우는 중입니다: 학습 손실이 {start}에서 {end}(으)로 줄었고 계속 줄고 있습니다 "
         "(마지막 4분의 1 동안 {late}%); 검증 정확도 {accuracy}%.",
     },
     "diagnose_early": {
         "en": "The training loss fell from {start} to {end} and validation accuracy is "
         "{accuracy}%; too early to tell where it will level off.",
-        "ko": "학습 손실이 {start}에서 {end}로 줄었고 검증 정확도는 {accuracy}%입니다; 어디서 "
+        "ko": "학습 손실이 {start}에서 {end}(으)로 줄었고 검증 정확도는 {accuracy}%입니다; 어디서 "
         "평평해질지 말하기에는 아직 이릅니다.",
     },
     "diagnose_stalled": {
@@ -524,7 +524,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{ratio}x its level just before ({level}), then came back to {end}; validation accuracy "
         "is {accuracy}%, but steps this large can knock a trained model off course.",
         "ko": "불안정합니다: {spike_step} 스텝에서 학습 손실이 직전 수준({level})의 {ratio}배인 "
-        "{spike_peak}까지 튀었다가 {end}로 돌아왔습니다; 검증 정확도는 {accuracy}%이지만 이렇게 "
+        "{spike_peak}까지 튀었다가 {end}(으)로 돌아왔습니다; 검증 정확도는 {accuracy}%이지만 이렇게 "
         "큰 걸음은 학습된 모델을 흐트러뜨릴 수 있습니다.",
     },
     "diagnose_overfitting": {
@@ -532,7 +532,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{best_step} (from {best} to {last}) while the training loss kept falling ({train_best} "
         "to {train_last}): the model is memorising the training set.",
         "ko": "과적합입니다: 검증 손실이 {best_step} 스텝 이후 {since}번의 평가 동안 올랐지만 "
-        "({best}에서 {last}로) 학습 손실은 계속 줄었습니다 ({train_best}에서 {train_last}로): "
+        "({best}에서 {last}(으)로) 학습 손실은 계속 줄었습니다 ({train_best}에서 {train_last}(으)로): "
         "모델이 학습 데이터를 외우고 있습니다.",
     },
     "diagnose_underfitting": {
@@ -627,7 +627,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "advice_l2": {"en": "L2 (weight_decay=0.001)", "ko": "L2(weight_decay=0.001)"},
     "advice_smaller_model": {"en": "a smaller model", "ko": "더 작은 모델"},
     "advice_wider": {"en": "rnn_num_hidden={bigger} instead of {hidden}",
-                     "ko": "rnn_num_hidden을 {hidden} 대신 {bigger}로"},
+                     "ko": "rnn_num_hidden을 {hidden} 대신 {bigger}(으)로"},
     "advice_attention": {"en": "attention (rnn_attention_type=mlp)",
                          "ko": "어텐션(rnn_attention_type=mlp)"},
     "advice_deeper": {"en": "another layer (num_layers_encoder={layers})",
@@ -830,7 +830,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "ko": "{path}(으)로 올려 저장했습니다. 학습을 누르면 읽고 검사합니다."},
     "data_upload_too_big": {"en": "{name} is {size}, over the {limit} a lesson can use: it was "
                                   "not saved. Use a part of it.",
-                            "ko": "{name}은(는) {size}로, 수업에서 쓸 수 있는 {limit}를 "
+                            "ko": "{name}은(는) {size}(으)로, 수업에서 쓸 수 있는 {limit}를 "
                                   "넘습니다. 저장하지 않았습니다. 일부만 사용하세요."},
     "lab_share": {"en": "Share", "ko": "공유"},
     "lab_share_help": {"en": "A short text with these settings: paste it into a slide or chat; "

@@ -25,7 +25,7 @@ import math
 
 from ..config import ARCHITECTURE, Seq2SeqConfig, format_value
 from ..history import History
-from .rules import LARGE_RATE, TOO_LARGE, TOO_SMALL
+from .rules import LARGER_HELPS_UP_TO, TOO_LARGE, TOO_SMALL
 
 # Two rates this close count as the same value (format_value rounds to 2-3 digits).
 SAME_RATE = 1.05
@@ -124,9 +124,9 @@ def rate_advice(kind: str, message: str, history: History, seen: list[tuple[Hist
         if blocked:
             failed, outcome = min(blocked)
             return "larger_blocked", dict(failed=fmt(failed), outcome=outcome, epochs=epochs)
-        if message == "still_learning" and suggest > LARGE_RATE.get(
+        if message == "still_learning" and suggest > LARGER_HELPS_UP_TO.get(
                 history.config.optimizer_type, math.inf):
-            # Nothing on the figure, but 10x would pass the rate where this optimizer stalls.
+            # Nothing on the figure, but 10x would pass the rates where a larger one helps.
             return "still_learning_top", dict(epochs=epochs)
     return None
 

@@ -81,6 +81,10 @@ GROUPS: dict[str, Group] = {
         why="lesson 02's Lab (preset lesson_02_warmup) switched to sgd, as its exercise asks: "
             "7% of the loss gone, then flat as cosine lowers the rate: it looks like a weak "
             "model, but the same model learns the task with Adam at this rate (lesson 02)"),
+    "lesson05_rmsprop": Group(
+        {"optimizer_type": "rmsprop"}, {"seed": [0]},
+        why="lesson 05's shared rate (preset lesson_05_shared) for rmsprop, seed 0: 83% and "
+            "still learning at 3e-3, the best of its grid; 1e-2 is worse on 2 of 3 seeds"),
     "wide_model": Group(
         {"rnn_num_hidden": 256, "max_num_epochs": 4, "checkpoint_frequency_num_batches": 8},
         {"seed": [0]}, "reverse", {"train_size": 512, "val_size": 200},
@@ -220,6 +224,10 @@ CASES: tuple[Case, ...] = (
          why="a learner got 'the model is too weak' for this run of the default model"),
     Case("sgd_0.05_cosine_seeds", "lesson02_sgd", ("seed=0", "seed=1", "seed=2"),
          ("too_slow",), ("underfitting", "mixed"), says=("All 3 seeds agree",)),
+    Case("rmsprop_3e-3_still_learning", "lesson05_rmsprop", ("seed=0",), ("too_slow",),
+         ("underfitting",), says=("max_num_epochs=10", "near the top"),
+         never_says=("0.03 instead",),
+         why="a learner read 'try 0.03' beside a lesson whose grid has 1e-2 already worse"),
     Case("wide_so_far", "wide_model", ("seed=0",), ("learning", "good"), (), at=24,
          in_progress=True, says=("So far (step 24 of 32)",), never_says=("went well",),
          why="the issue's 256-unit run still training"),
