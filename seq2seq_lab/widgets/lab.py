@@ -34,8 +34,7 @@ import ipywidgets as widgets
 
 from ..config import ConfigError, Seq2SeqConfig, format_value
 from ..data import TASK_OPTION_FIELDS, task_option_value
-from .controls import (STOPS_CLASS, STOPS_CSS, control_value, label_width, make_control,
-                       make_task_control)
+from .controls import STOPS_CSS, control_value, label_width, make_control, make_task_control
 from .data_file import DataFileRow
 from ..i18n import t
 from .figure import RUN_COLORS, RunView
@@ -159,7 +158,8 @@ class Lab(LivePanel):
                     track = max(track, PROJECTOR_PX_PER_STOP * len(control.options) + 100)
                 control.layout.width = f"calc({control.style.description_width} + {track}px)"
         stops_css = [widgets.HTML(STOPS_CSS)] if any(
-            STOPS_CLASS in control._dom_classes for control in self.controls.values()) else []
+            isinstance(control, widgets.SelectionSlider) for control in self.controls.values()
+        ) else []
         controls = widgets.Box([*stops_css, *self.controls.values()],
                                layout=widgets.Layout(display="flex", flex_flow="row wrap"))
         self._build([*top, controls], extra_buttons=[self.pin_button, self.clear_button,
